@@ -1,0 +1,228 @@
+"""``fit``: the host loop around a compiled Step.
+
+The loop places each global batch with the batch sharding, calls the compiled update
+(jitted once, state donated), and touches the host only every ``log_every`` steps, when it
+averages the window's metrics, checks them for NaN/inf, writes them and updates the
+progress bar. Checkpoints hold the state, the root seed and the data position, so a run
+restarted in the same workdir continues where the last checkpoint left off and ends with
+exactly the parameters an uninterrupted run would have.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh
+from tqdm.auto import tqdm
+
+from gen_jax.core import rng
+from gen_jax.core import sharding as sharding_lib
+from gen_jax.core.checkpoint import Checkpointer
+from gen_jax.core.metrics import MetricWriter
+from gen_jax.core.step import Step, compile_init, compile_step
+
+CHECKPOINT_DIR = "checkpoints"
+
+
+class ResumableIterator(Protocol):
+    """What ``fit`` needs from a data iterator (``gen_jax.data.BatchIterator`` is one)."""
+
+    def __next__(self) -> Any: ...
+
+    def peek(self) -> Any: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None: ...
+
+
+class NonFiniteError(FloatingPointError):
+    """A training metric became NaN or infinite; the run stopped before saving it."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Hook:
+    """A host callback run every ``every`` steps and after the last step.
+
+    ``fn(step, state)`` may write files (sample grids) and may return a dict of scalars
+    (evaluation metrics), which ``fit`` writes to the metric log at that step.
+    """
+
+    every: int
+    fn: Callable[[int, Any], Mapping[str, float] | None]
+
+    def due(self, step: int, num_steps: int) -> bool:
+        return step % self.every == 0 or step == num_steps
+
+
+@dataclasses.dataclass
+class FitResult:
+    """What ``fit`` returns.
+
+    Attributes:
+        state: the final training state (sharded as during training).
+        metrics: the last logged record (window means of the update's metrics and any
+            hook outputs at that step).
+        resumed_from: the checkpoint step the run continued from, or ``None``.
+    """
+
+    state: Any
+    metrics: dict[str, float]
+    resumed_from: int | None
+
+
+def _window_means(window: Sequence[Mapping[str, jax.Array]]) -> dict[str, float]:
+    fetched = jax.device_get(list(window))
+    return {name: float(np.mean([m[name] for m in fetched])) for name in fetched[0]}
+
+
+def _check_finite(means: Mapping[str, float], step: int, checkpointer: Checkpointer | None):
+    bad = {name: value for name, value in means.items() if not math.isfinite(value)}
+    if not bad:
+        return
+    if checkpointer is not None:
+        checkpointer.wait()
+    last = checkpointer.latest_step() if checkpointer is not None else None
+    where = f"the last good checkpoint (step {last}) is intact" if last is not None else (
+        "no checkpoint had been written yet"
+    )
+    raise NonFiniteError(
+        f"non-finite metrics {bad} in the steps up to {step}; training stopped and {where}. "
+        "Lower the learning rate, check the data for NaN/inf, or clip gradients."
+    )
+
+
+@jax.jit
+def _all_finite(state: Any) -> jax.Array:
+    leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(state)
+              if jnp.issubdtype(x.dtype, jnp.inexact)]
+    return jnp.all(jnp.stack(leaves)) if leaves else jnp.bool_(True)
+
+
+def fit(
+    step: Step,
+    data: Iterator[Any],
+    *,
+    num_steps: int,
+    workdir: str | os.PathLike | None = None,
+    seed: int = 0,
+    mesh: Mesh | None = None,
+    log_every: int = 100,
+    checkpoint_every: int | None = None,
+    keep_checkpoints: int = 3,
+    hooks: Sequence[Hook] = (),
+    progress: bool = True,
+    description: str = "train",
+) -> FitResult:
+    """Train ``step`` for ``num_steps`` updates, resuming from ``workdir`` when possible.
+
+    Args:
+        step: the algorithm (``Step(init, update)``).
+        data: a resumable iterator of global numpy batches (see ``ResumableIterator``).
+        num_steps: total number of updates, counted from the start of the run.
+        workdir: the run directory for ``metrics.jsonl``, TensorBoard events and
+            ``checkpoints/``. ``None`` keeps everything in memory (no resume).
+        seed: the run's root seed; a resumed run must use the one it was started with.
+        mesh: devices to train on; all visible devices by default.
+        log_every: write metrics (window means) every this many steps.
+        checkpoint_every: save every this many steps and at the end; ``None`` saves only
+            at the end (when ``workdir`` is given).
+        keep_checkpoints: how many recent checkpoints to keep.
+        hooks: host callbacks for sampling and evaluation.
+        progress: show a progress bar.
+        description: the progress bar's label.
+
+    Returns:
+        A ``FitResult``.
+
+    Raises:
+        NonFiniteError: when a logged metric is NaN or infinite.
+    """
+    if num_steps < 1:
+        raise ValueError(f"num_steps={num_steps}: train for at least one step")
+    if log_every < 1:
+        raise ValueError(f"log_every={log_every}: must be >= 1")
+    if checkpoint_every is not None and checkpoint_every < 1:
+        raise ValueError(f"checkpoint_every={checkpoint_every}: must be >= 1, or None")
+    mesh = mesh if mesh is not None else sharding_lib.make_mesh()
+    batch_sharding = sharding_lib.batch_sharding(mesh)
+    init_key, train_root = jax.random.split(rng.root_key(seed))
+
+    example = data.peek()
+    abstract_state = jax.eval_shape(step.init, init_key, example)
+    state_sharding = sharding_lib.state_shardings(abstract_state, mesh)
+
+    checkpointer = writer = None
+    resumed_from = None
+    is_chief = jax.process_index() == 0
+    if workdir is not None:
+        workdir = Path(workdir)
+        checkpointer = Checkpointer(workdir / CHECKPOINT_DIR, keep=keep_checkpoints)
+        resumed_from = checkpointer.latest_step()
+    if resumed_from is not None:
+        target = sharding_lib.abstract_with_shardings(abstract_state, state_sharding)
+        state, meta = checkpointer.restore(target)
+        if meta["seed"] != seed:
+            raise ValueError(
+                f"seed={seed} but the checkpoint in {workdir} was trained with seed="
+                f"{meta['seed']}; pass seed={meta['seed']} to resume, or use a new workdir"
+            )
+        data.load_state_dict(meta["data"])
+    else:
+        state = compile_init(step.init, mesh=mesh, state_sharding=state_sharding)(init_key, example)
+    if workdir is not None and is_chief:
+        writer = MetricWriter(workdir, resume_step=resumed_from)
+
+    update = compile_step(
+        step.update, mesh=mesh, state_sharding=state_sharding, batch_sharding=batch_sharding
+    )
+    start = resumed_from or 0
+    last_record: dict[str, float] = {}
+    window: list[Mapping[str, jax.Array]] = []
+    bar = tqdm(
+        total=num_steps, initial=start, desc=description, disable=not (progress and is_chief),
+        dynamic_ncols=True,
+    )
+    try:
+        for done in range(start + 1, num_steps + 1):
+            batch = sharding_lib.shard_batch(next(data), batch_sharding)
+            state, metrics = update(state, batch, rng.step_key(train_root, done - 1))
+            window.append(metrics)
+            bar.update(1)
+            record: dict[str, float] = {}
+            saving = checkpointer is not None and (
+                done == num_steps or (checkpoint_every is not None and done % checkpoint_every == 0)
+            )
+            if window and (done % log_every == 0 or done == num_steps or saving):
+                means = _window_means(window)
+                _check_finite(means, done, checkpointer)
+                window = []
+                record.update(means)
+                bar.set_postfix({k: f"{v:.4g}" for k, v in list(means.items())[:4]})
+            for hook in hooks:
+                if hook.due(done, num_steps):
+                    record.update(hook.fn(done, state) or {})
+            if record:
+                last_record = {"step": done, **record}
+                if writer is not None:
+                    writer.write(done, record)
+            if saving:
+                if not bool(_all_finite(state)):
+                    _check_finite({"state": math.nan}, done, checkpointer)
+                checkpointer.save(done, state, {"seed": seed, "step": done,
+                                                "data": data.state_dict()})
+    finally:
+        bar.close()
+        if checkpointer is not None:
+            checkpointer.close()
+        if writer is not None:
+            writer.close()
+    return FitResult(state=state, metrics=last_record, resumed_from=resumed_from)

@@ -1,0 +1,102 @@
+"""Device layout: a 1-D mesh over every device, batch sharded, state replicated.
+
+Models are written per example and batched with ``vmap``; this module is the only place
+that says where arrays live. On one CPU the mesh has a single device and everything below
+is a no-op; on a GPU host or a TPU pod the same code shards the global batch over axis
+``data``. Multi-host runs call ``jax.distributed.initialize()`` first; each process then
+feeds its own slice of the global batch to :func:`shard_batch`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+DATA_AXIS = "data"
+
+
+def make_mesh(num_devices: int | None = None, *, axis_name: str = DATA_AXIS) -> Mesh:
+    """A 1-D mesh over the first ``num_devices`` devices (all of them by default).
+
+    Args:
+        num_devices: how many devices to use; ``None`` means ``jax.device_count()``.
+        axis_name: the mesh axis name used for data parallelism.
+
+    Returns:
+        A ``Mesh`` with one axis of size ``num_devices`` in automatic sharding mode.
+    """
+    available = jax.device_count()
+    if num_devices is None:
+        num_devices = available
+    if not 1 <= num_devices <= available:
+        raise ValueError(
+            f"num_devices={num_devices} but {available} device(s) are visible; pass a number "
+            f"between 1 and {available}, or None for all"
+        )
+    devices = jax.devices()[:num_devices]
+    return jax.make_mesh(
+        (num_devices,),
+        (axis_name,),
+        axis_types=(jax.sharding.AxisType.Auto,),
+        devices=devices,
+    )
+
+
+def batch_sharding(mesh: Mesh) -> NamedSharding:
+    """Shards the leading (batch) axis of every array over the mesh's data axis."""
+    return NamedSharding(mesh, PartitionSpec(mesh.axis_names[0]))
+
+
+def replicated(mesh: Mesh) -> NamedSharding:
+    """Replicates an array on every device of the mesh."""
+    return NamedSharding(mesh, PartitionSpec())
+
+
+def state_shardings(abstract_state: Any, mesh: Mesh) -> Any:
+    """Shardings for every leaf of a state (from ``jax.eval_shape``): replicated.
+
+    Parameters are replicated under data parallelism. The result is a pytree with the same
+    structure as ``abstract_state``, usable as ``out_shardings`` and as an orbax restore
+    target.
+    """
+    sharding = replicated(mesh)
+    return jax.tree.map(lambda _: sharding, abstract_state)
+
+
+def abstract_with_shardings(abstract_state: Any, shardings: Any) -> Any:
+    """Attach shardings to an abstract state: ``ShapeDtypeStruct`` leaves with ``sharding``."""
+    return jax.tree.map(
+        lambda leaf, sharding: jax.ShapeDtypeStruct(leaf.shape, leaf.dtype, sharding=sharding),
+        abstract_state,
+        shardings,
+    )
+
+
+def shard_batch(batch: Any, sharding: NamedSharding) -> Any:
+    """Place this process's part of a global batch on the devices, sharded along axis 0.
+
+    Args:
+        batch: a pytree of numpy arrays whose leading axis is this process's slice of the
+            global batch (the whole global batch on a single host).
+        sharding: the batch sharding from :func:`batch_sharding`.
+
+    Returns:
+        The same pytree of global ``jax.Array``s.
+    """
+    num_shards = sharding.mesh.devices.size // jax.process_count()
+
+    def place(path, array):
+        array = np.asarray(array)
+        if array.ndim == 0 or array.shape[0] % num_shards:
+            name = jax.tree_util.keystr(path) or "batch"
+            raise ValueError(
+                f"{name} has shape {array.shape}: its leading (batch) axis must be divisible by "
+                f"the {num_shards} local device(s); choose a batch size that is a multiple of "
+                f"{sharding.mesh.devices.size}"
+            )
+        return jax.make_array_from_process_local_data(sharding, array)
+
+    return jax.tree_util.tree_map_with_path(place, batch)
