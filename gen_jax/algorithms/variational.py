@@ -23,6 +23,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from gen_jax.core.optim import apply_optimizer
 from gen_jax.core.rng import split_named
 from gen_jax.core.state import TrainState, zero_step
 from gen_jax.core.step import Step
@@ -162,9 +163,8 @@ def make_vae_step(
 
     def update(state: TrainState, batch, key: jax.Array):
         grads, metrics = jax.grad(objective, has_aux=True)(state.params, batch, key)
-        updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
-        params = optax.apply_updates(state.params, updates)
-        metrics["grad_norm"] = optax.global_norm(grads)
+        params, opt_state = apply_optimizer(optimizer, grads, state.opt_state, state.params)
+        metrics["grad_norm"] = optax.tree.norm(grads)
         return state.replace(step=state.step + 1, params=params, opt_state=opt_state), metrics
 
     return Step(init=init, update=update)

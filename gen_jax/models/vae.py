@@ -1,4 +1,4 @@
-"""Variational autoencoder networks: convolutional and MLP encoders/decoders.
+r"""Variational autoencoder networks: convolutional and MLP encoders/decoders.
 
 Encoders map an example to the mean and log-variance of a diagonal Gaussian
 :math:`q(z \mid x)`; decoders map a code to the *logits* (or means) of the observation

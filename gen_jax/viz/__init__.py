@@ -1,0 +1,22 @@
+"""Visualisation: image grids, training curves, latent scatter plots and HTML run reports.
+
+Everything renders with Matplotlib's Agg backend into PNG files (no ``pyplot`` state) and is
+written atomically, so a run killed mid-write never leaves a half-written file.
+"""
+
+from gen_jax.viz.curves import metric_keys, read_metrics, save_metric_curves
+from gen_jax.viz.grid import image_grid, save_image_grid
+from gen_jax.viz.latent import pca_project, save_latent_scatter
+from gen_jax.viz.report import write_index, write_report
+
+__all__ = [
+    "image_grid",
+    "metric_keys",
+    "pca_project",
+    "read_metrics",
+    "save_image_grid",
+    "save_latent_scatter",
+    "save_metric_curves",
+    "write_index",
+    "write_report",
+]

@@ -1,0 +1,66 @@
+"""The ``gen-jax`` command: ``list``, ``run NAME[:VARIANT]`` and ``tour``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from gen_jax import launcher
+
+CONFIG_PREFIX = "--config."
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gen-jax", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("list", help="list the experiments and their variants")
+    run = commands.add_parser(
+        "run",
+        help="run one experiment",
+        epilog="Override any config field with --config.KEY=VALUE (a Python literal).",
+    )
+    run.add_argument("experiment", help="NAME or NAME:VARIANT (tiny, demo, full)")
+    run.add_argument("--workdir", help="run directory (default runs/NAME)")
+    tour = commands.add_parser("tour", help="run every demo-tour experiment and index them")
+    tour.add_argument("--workdir", default="runs/demo")
+    tour.add_argument("--variant", default=launcher.DEFAULT_VARIANT)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    args, extra = _parser().parse_known_args(argv)
+    overrides = []
+    for item in extra:
+        if not item.startswith(CONFIG_PREFIX):
+            print(f"gen-jax: unrecognised argument {item!r}; config fields are set with "
+                  f"{CONFIG_PREFIX}KEY=VALUE", file=sys.stderr)
+            return 2
+        overrides.append(item[len(CONFIG_PREFIX):])
+    try:
+        if args.command == "list":
+            for name in launcher.list_experiments():
+                module = launcher.config_module(name)
+                tour = " (demo tour)" if getattr(module, "IN_DEMO_TOUR", False) else ""
+                summary = (module.__doc__ or "").strip().splitlines()[0]
+                print(f"{name:24s} {', '.join(module.VARIANTS):20s} {summary}{tour}")
+            return 0
+        if args.command == "run":
+            name, _ = launcher.parse_spec(args.experiment)
+            workdir = args.workdir or f"runs/{name}"
+            metrics = launcher.run_experiment(args.experiment, workdir, overrides)
+            print(json.dumps(metrics, indent=2))
+            print(f"report: {workdir}/report.html")
+            return 0
+        index, ok = launcher.run_tour(args.workdir, variant=args.variant)
+        print(f"index: {index}")
+        return 0 if ok else 1
+    except (ValueError, KeyError, TypeError) as error:
+        print(f"gen-jax: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

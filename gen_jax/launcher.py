@@ -1,0 +1,143 @@
+"""Finding, configuring and running the experiments under ``experiments/``.
+
+An experiment is a package ``experiments/<name>/`` with ``config.py`` (``get_config(variant)``,
+``VARIANTS``, ``IN_DEMO_TOUR``) and ``train.py`` (``train(config, workdir) -> metrics``).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import pkgutil
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+from ml_collections import ConfigDict
+
+import experiments
+from gen_jax.viz import write_index
+
+DEFAULT_VARIANT = "demo"
+
+
+def list_experiments() -> list[str]:
+    """Names of every experiment package that has a ``config.py``."""
+    names = []
+    for info in pkgutil.iter_modules(experiments.__path__):
+        if info.ispkg and importlib.util.find_spec(f"experiments.{info.name}.config"):
+            names.append(info.name)
+    return sorted(names)
+
+
+def config_module(name: str) -> ModuleType:
+    """The ``config`` module of experiment ``name``; a clear error for an unknown name."""
+    known = list_experiments()
+    if name not in known:
+        raise ValueError(f"unknown experiment {name!r}; `gen-jax list` shows them: {known}")
+    return importlib.import_module(f"experiments.{name}.config")
+
+
+def parse_spec(spec: str) -> tuple[str, str]:
+    """``"NAME[:VARIANT]"`` -> ``(name, variant)``; the variant defaults to ``demo``."""
+    name, _, variant = spec.partition(":")
+    return name, variant or DEFAULT_VARIANT
+
+
+def get_config(name: str, variant: str = DEFAULT_VARIANT) -> ConfigDict:
+    """The config of ``name:variant``."""
+    module = config_module(name)
+    if variant not in module.VARIANTS:
+        raise ValueError(f"experiment {name!r} has variants {module.VARIANTS}, not {variant!r}")
+    return module.get_config(variant)
+
+
+def _parse_value(text: str, current):
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        value = text
+    if isinstance(current, bool):
+        if not isinstance(value, bool):
+            raise TypeError(f"expected True or False, got {text!r}")
+        return value
+    if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(current, (list, tuple)) and isinstance(value, (list, tuple)):
+        return type(current)(value)
+    if current is not None and not isinstance(value, type(current)):
+        raise TypeError(f"expected a {type(current).__name__}, got {text!r}")
+    return value
+
+
+def apply_overrides(config: ConfigDict, overrides: Sequence[str]) -> ConfigDict:
+    """Apply ``key=value`` strings (dotted keys for nested fields) to ``config`` in place.
+
+    Values are Python literals (``3``, ``1e-4``, ``(32, 64)``, ``True``) or bare strings,
+    and must match the type of the field they replace.
+    """
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep or not key:
+            raise ValueError(f"config override {item!r} must look like key=value")
+        *parents, leaf = key.split(".")
+        node = config
+        for part in parents:
+            node = node.get(part) if isinstance(node, ConfigDict) else None
+        if not isinstance(node, ConfigDict) or leaf not in node:
+            raise KeyError(
+                f"unknown config key {key!r}; known keys: {sorted(_flat_keys(config))}"
+            )
+        try:
+            node[leaf] = _parse_value(text, node[leaf])
+        except TypeError as error:
+            raise TypeError(f"config key {key!r}: {error}") from None
+    return config
+
+
+def _flat_keys(config: ConfigDict, prefix: str = "") -> list[str]:
+    keys = []
+    for key, value in config.items():
+        if isinstance(value, ConfigDict):
+            keys += _flat_keys(value, f"{prefix}{key}.")
+        else:
+            keys.append(prefix + key)
+    return keys
+
+
+def run_experiment(
+    spec: str, workdir: str | Path, overrides: Sequence[str] = ()
+) -> dict[str, float]:
+    """Run ``NAME[:VARIANT]`` into ``workdir`` (resuming when it holds a checkpoint)."""
+    name, variant = parse_spec(spec)
+    config = apply_overrides(get_config(name, variant), overrides)
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    record = {"experiment": name, "variant": variant, "config": config.to_dict()}
+    (workdir / "config.json").write_text(json.dumps(record, indent=2, default=list))
+    train = importlib.import_module(f"experiments.{name}.train").train
+    return train(config, workdir)
+
+
+def run_tour(root: str | Path, *, variant: str = DEFAULT_VARIANT) -> tuple[Path, bool]:
+    """Run every experiment marked ``IN_DEMO_TOUR`` into ``root/NAME``; write the index.
+
+    Returns:
+        ``(path of root/index.html, whether every run succeeded)``.
+    """
+    root = Path(root)
+    entries = []
+    for name in list_experiments():
+        if not getattr(config_module(name), "IN_DEMO_TOUR", False):
+            continue
+        entry = {"name": name, "report": f"{name}/report.html", "summary": {}, "status": "ok",
+                 "error": None}
+        try:
+            entry["summary"] = run_experiment(f"{name}:{variant}", root / name)
+        except Exception as error:  # noqa: BLE001 - one failed run must not hide the others
+            traceback.print_exc()
+            entry.update(status="failed", error=f"{type(error).__name__}: {error}")
+        entries.append(entry)
+    return write_index(root, entries), all(e["status"] == "ok" for e in entries)

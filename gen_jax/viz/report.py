@@ -1,0 +1,274 @@
+"""Static HTML pages: one run's ``report.html``, and an ``index.html`` that links many runs.
+
+The pages use inline CSS only: no JavaScript and no external resources, so a run directory can
+be copied, archived or opened from disk and still display. Images are linked by paths relative
+to the page. All text is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import json
+import numbers
+import os
+import urllib.parse
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from gen_jax.viz.atomic import write_bytes_atomically
+from gen_jax.viz.curves import metric_keys, read_metrics, save_metric_curves
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto;
+       max-width: 80rem; padding: 0 1rem; color: #1f2328; line-height: 1.45; }
+h1 { margin-bottom: 0.2rem; }
+h2 { border-bottom: 1px solid #d0d7de; padding-bottom: 0.2rem; margin-top: 2rem; }
+.timestamp { color: #656d76; margin-top: 0; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #d0d7de; padding: 0.3rem 0.7rem; text-align: left;
+         vertical-align: top; }
+th { background: #f6f8fa; }
+td.number { text-align: right; font-family: ui-monospace, monospace; }
+pre { background: #f6f8fa; border: 1px solid #d0d7de; padding: 0.8rem; overflow: auto;
+      max-height: 30rem; font-size: 0.85rem; }
+img { max-width: 100%; border: 1px solid #d0d7de; }
+.gallery { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; }
+.gallery img { image-rendering: pixelated; }
+figure { margin: 0; }
+figcaption { color: #424a53; margin-top: 0.3rem; }
+.ok { color: #1a7f37; font-weight: bold; }
+.failed { color: #cf222e; font-weight: bold; }
+ul.summary { list-style: none; margin: 0; padding: 0; font-family: ui-monospace, monospace; }
+td pre { margin: 0; max-height: 12rem; }
+"""
+
+_STATUSES = ("ok", "failed")
+_ENTRY_KEYS = ("name", "report", "summary", "status", "error")
+
+
+def write_report(
+    workdir: str | os.PathLike,
+    *,
+    title: str,
+    config: Mapping,
+    metrics_path: str | os.PathLike | None = None,
+    final_metrics: Mapping | None = None,
+    images: Mapping[str, str | os.PathLike] | None = None,
+    curves: bool = True,
+) -> Path:
+    """Writes ``workdir/report.html``: a run's final metrics, curves, images and config.
+
+    When the metrics file exists and holds numeric metrics and ``curves`` is true, the curves
+    are drawn into ``workdir/curves.png`` with :func:`~gen_jax.viz.save_metric_curves` and
+    shown on the page. The page is written atomically.
+
+    Args:
+        workdir: The run directory; created if missing.
+        title: Page title, e.g. the experiment's name and variant.
+        config: The run's configuration as a (nested) mapping; shown as pretty-printed JSON.
+            numpy and JAX arrays are shown as lists, other values JSON cannot encode by their
+            ``str``.
+        metrics_path: The run's ``metrics.jsonl``. Defaults to ``workdir/metrics.jsonl``, which
+            may be absent (no curves then); an explicitly given path must exist.
+        final_metrics: Scalars (Python, numpy or JAX) for the final-metrics table. Defaults to
+            each metric's value in the last record of the metrics file that has it.
+        images: Caption -> PNG path, relative to ``workdir`` or absolute inside it; each file
+            must exist.
+        curves: Whether to draw and show the training curves.
+
+    Returns:
+        The path of ``report.html``.
+
+    Raises:
+        TypeError: If ``title`` is not a string, or ``config``, ``final_metrics`` or ``images``
+            is not a mapping.
+        ValueError: If ``metrics_path`` was given but does not exist, or an image is missing
+            or lies outside ``workdir``.
+    """
+    if not isinstance(title, str):
+        raise TypeError(f"title must be a string, got {type(title).__name__}.")
+    if not isinstance(config, Mapping):
+        raise TypeError(
+            f"config must be a mapping, got {type(config).__name__}; convert an "
+            "ml_collections.ConfigDict with config.to_dict()."
+        )
+    if final_metrics is not None and not isinstance(final_metrics, Mapping):
+        raise TypeError(
+            f"final_metrics must be a mapping or None, got {type(final_metrics).__name__}."
+        )
+    if images is not None and not isinstance(images, Mapping):
+        raise TypeError(
+            f"images must be a mapping of caption -> path, got {type(images).__name__}."
+        )
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    image_links = {
+        str(caption): _relative_link(workdir, path, f"images[{caption!r}]", must_exist=True)
+        for caption, path in (images or {}).items()
+    }
+
+    if metrics_path is None:
+        metrics_path = workdir / "metrics.jsonl"
+        records = read_metrics(metrics_path) if metrics_path.exists() else []
+    elif not Path(metrics_path).exists():
+        raise ValueError(
+            f"metrics_path {str(metrics_path)!r} does not exist; pass None to use "
+            "workdir/metrics.jsonl when it exists."
+        )
+    else:
+        records = read_metrics(metrics_path)
+    keys = metric_keys(records)
+    if final_metrics is None:
+        final_metrics = {
+            key: next(record[key] for record in reversed(records) if key in record) for key in keys
+        }
+
+    sections = [f"<h1>{_escape(title)}</h1>", f'<p class="timestamp">{_timestamp()}</p>']
+    sections.append("<h2>Final metrics</h2>")
+    if final_metrics:
+        rows = "".join(
+            f'<tr><th>{_escape(key)}</th><td class="number">{_format_value(value)}</td></tr>'
+            for key, value in final_metrics.items()
+        )
+        sections.append(f"<table>{rows}</table>")
+    else:
+        sections.append("<p>No metrics were recorded.</p>")
+    if curves and keys:
+        save_metric_curves(workdir / "curves.png", records)
+        sections.append("<h2>Training curves</h2>")
+        sections.append('<img src="curves.png" alt="Training curves">')
+    if image_links:
+        figures = "".join(
+            f'<figure><img src="{_escape(link)}" alt="{_escape(caption)}">'
+            f"<figcaption>{_escape(caption)}</figcaption></figure>"
+            for caption, link in image_links.items()
+        )
+        sections.append(f'<h2>Images</h2><div class="gallery">{figures}</div>')
+    config_text = json.dumps(config, indent=2, default=_json_value)
+    sections.append(f"<h2>Config</h2><pre>{_escape(config_text)}</pre>")
+    return write_bytes_atomically(workdir / "report.html", _page(title, sections))
+
+
+def write_index(root: str | os.PathLike, entries: Sequence[Mapping]) -> Path:
+    """Writes ``root/index.html``: a table of runs with links to their reports.
+
+    Failed runs are marked and show their error. The page is written atomically.
+
+    Args:
+        root: The directory holding the runs (e.g. ``runs/demo``); created if missing.
+        entries: One mapping per run, in display order, with keys
+            ``name`` (str), ``status`` (``"ok"`` or ``"failed"``) and optionally
+            ``report`` (path of its ``report.html`` relative to ``root`` or absolute inside it;
+            ``None`` or absent when the run produced none), ``summary`` (mapping of a few
+            scalars to show) and ``error`` (str, for failed runs).
+
+    Returns:
+        The path of ``index.html``.
+
+    Raises:
+        ValueError: If an entry has a missing or unknown key, a wrong status, a non-string
+            name or error, a non-mapping summary, or a report path outside ``root``.
+    """
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    rows = [_index_row(root, index, entry) for index, entry in enumerate(entries)]
+    num_failed = sum(entry["status"] == "failed" for entry in entries)
+    counts = f"{len(rows)} runs: {len(rows) - num_failed} ok, {num_failed} failed"
+    header = "<tr><th>Run</th><th>Status</th><th>Summary</th><th>Error</th></tr>"
+    sections = [
+        "<h1>Runs</h1>",
+        f'<p class="timestamp">{_timestamp()} &middot; {_escape(counts)}</p>',
+        f"<table>{header}{''.join(rows)}</table>",
+    ]
+    return write_bytes_atomically(root / "index.html", _page("Runs", sections))
+
+
+def _index_row(root: Path, index: int, entry: Mapping) -> str:
+    """Validates one entry of :func:`write_index` and renders it as a table row."""
+    where = f"entries[{index}]"
+    if not isinstance(entry, Mapping):
+        raise ValueError(f"{where} must be a mapping, got {type(entry).__name__}.")
+    unknown = sorted(set(entry) - set(_ENTRY_KEYS))
+    if unknown:
+        raise ValueError(f"{where} has unknown keys {unknown}; allowed keys: {list(_ENTRY_KEYS)}.")
+    name, status = entry.get("name"), entry.get("status")
+    report, error = entry.get("report"), entry.get("error")
+    summary = entry.get("summary") or {}
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"{where}['name'] must be a non-empty string, got {name!r}.")
+    if status not in _STATUSES:
+        raise ValueError(f"{where}['status'] must be one of {_STATUSES}, got {status!r}.")
+    if error is not None and not isinstance(error, str):
+        raise ValueError(f"{where}['error'] must be a string or None, got {error!r}.")
+    if not isinstance(summary, Mapping):
+        raise ValueError(f"{where}['summary'] must be a mapping of scalars, got {summary!r}.")
+
+    if report is None:
+        name_cell = _escape(name)
+    else:
+        link = _relative_link(root, report, f"{where}['report']", must_exist=False)
+        name_cell = f'<a href="{_escape(link)}">{_escape(name)}</a>'
+    items = "".join(
+        f"<li>{_escape(key)}: {_format_value(value)}</li>" for key, value in summary.items()
+    )
+    error_cell = f"<pre>{_escape(error)}</pre>" if error else ""
+    return (
+        f'<tr><td>{name_cell}</td><td class="{status}">{status}</td>'
+        f'<td><ul class="summary">{items}</ul></td><td>{error_cell}</td></tr>'
+    )
+
+
+def _relative_link(base: Path, path: str | os.PathLike, what: str, *, must_exist: bool) -> str:
+    """Returns ``path`` as a URL-quoted link relative to ``base``; it must lie inside ``base``."""
+    base = base.resolve()
+    target = (base / path).resolve()
+    if not target.is_relative_to(base):
+        raise ValueError(
+            f"{what} = {str(path)!r} lies outside {str(base)!r}; a page can only link files in "
+            "its own directory tree. Copy the file there first."
+        )
+    if must_exist and not target.is_file():
+        raise ValueError(f"{what} = {str(path)!r} does not exist under {str(base)!r}.")
+    return urllib.parse.quote(target.relative_to(base).as_posix())
+
+
+def _json_value(value):
+    """JSON fallback for config values: numpy/JAX arrays as (nested) lists, the rest as ``str``."""
+    if hasattr(value, "dtype") and hasattr(value, "shape"):
+        return np.asarray(value).tolist()
+    return str(value)
+
+
+def _format_value(value) -> str:
+    """Formats a metric for display: 6 significant digits for reals, ``str`` otherwise."""
+    if hasattr(value, "dtype") and np.ndim(value) == 0:  # numpy and JAX scalars
+        value = np.asarray(value).item()
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        return _escape(f"{float(value):.6g}")
+    return _escape(str(value))
+
+
+def _timestamp() -> str:
+    """The local time, to the second, with its UTC offset."""
+    now = datetime.datetime.now().astimezone()
+    return "Generated " + _escape(now.isoformat(sep=" ", timespec="seconds"))
+
+
+def _escape(text) -> str:
+    """Converts ``text`` to ``str`` and escapes it for HTML content and quoted attributes."""
+    return html.escape(str(text), quote=True)
+
+
+def _page(title: str, sections: list[str]) -> bytes:
+    """Wraps ``sections`` in a complete UTF-8 HTML document."""
+    body = "\n".join(sections)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
+        f"<body>\n{body}\n</body>\n</html>\n"
+    ).encode()

@@ -1,0 +1,81 @@
+"""The Step contract of DESIGN.md, checked for every registered Step.
+
+Each later model family adds its Step to ``REGISTRY``: a name and a function returning
+``(step, example_batch)``. Every Step must compile once, give finite scalar metrics, give
+the same result on 8 devices as on 1, consume its donated state, and agree with
+``jax.eval_shape(init)``.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from gen_jax.core.sharding import batch_sharding, make_mesh, shard_batch, state_shardings
+from gen_jax.core.step import compile_init, compile_step
+from tests.core.cases import conv_vae_step, image_batch, mlp_vae_step
+
+REGISTRY = {
+    "vae_conv_mse": lambda: (conv_vae_step(), image_batch()),
+    "vae_mlp_bernoulli": lambda: (mlp_vae_step(), image_batch()),
+}
+
+
+def _run_updates(step, batch, num_devices, *, calls):
+    mesh = make_mesh(num_devices)
+    key = jax.random.key(0)
+    abstract = jax.eval_shape(step.init, key, batch)
+    shardings = state_shardings(abstract, mesh)
+    state = compile_init(step.init, mesh=mesh, state_sharding=shardings)(key, batch)
+    initial = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), state)
+    update = compile_step(step.update, mesh=mesh, state_sharding=shardings)
+    placed = shard_batch(batch, batch_sharding(mesh))
+    host_states, host_metrics = [], []
+    for _ in range(calls):
+        previous = state
+        state, metrics = update(state, placed, jax.random.key(1))
+        host_states.append(jax.tree.map(jnp.copy, state))  # reading on host would pin it
+        host_metrics.append(jax.device_get(metrics))
+    return dict(abstract=abstract, initial=initial, update=update, previous=previous,
+                states=host_states, metrics=host_metrics)
+
+
+@pytest.fixture(params=sorted(REGISTRY), scope="module")
+def outcome(request):
+    """One Step run once on 1 device and twice on 8, shared by the checks below."""
+    step, batch = REGISTRY[request.param]()
+    on_one = _run_updates(step, batch, 1, calls=1)
+    on_eight = _run_updates(step, batch, 8, calls=2)
+    return on_one, on_eight
+
+
+def test_second_call_compiles_nothing_and_metrics_are_finite_scalars(outcome):
+    _, on_eight = outcome
+    assert on_eight["update"]._cache_size() == 1
+    metrics = on_eight["metrics"][-1]
+    assert metrics, "a Step must report at least one metric"
+    for name, value in metrics.items():
+        assert np.shape(value) == (), f"metric {name} is not a scalar"
+        assert np.isfinite(value), f"metric {name} is not finite"
+    assert int(on_eight["states"][-1].step) == 2
+
+
+def test_eight_devices_equal_one_device(outcome):
+    on_one, on_eight = outcome
+    for name, value in on_one["metrics"][0].items():
+        np.testing.assert_allclose(value, on_eight["metrics"][0][name], rtol=1e-5)
+    leaves_1 = jax.tree.leaves(on_one["states"][0])
+    leaves_8 = jax.tree.leaves(on_eight["states"][0])
+    for a, b in zip(leaves_1, leaves_8, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_donated_state_is_consumed(outcome):
+    _, on_eight = outcome
+    assert all(leaf.is_deleted() for leaf in jax.tree.leaves(on_eight["previous"]))
+
+
+def test_eval_shape_of_init_matches_init(outcome):
+    for run in outcome:
+        abstract = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), run["abstract"])
+        assert abstract == run["initial"]
