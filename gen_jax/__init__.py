@@ -1,0 +1,45 @@
+"""gen_jax: generative models in JAX, Flax and Optax.
+
+Public names only; submodules may move. See README.md and DESIGN.md.
+"""
+
+from gen_jax.algorithms.variational import make_vae_step, vae_objective
+from gen_jax.core.checkpoint import Checkpointer
+from gen_jax.core.loop import FitResult, Hook, NonFiniteError, fit
+from gen_jax.core.rng import root_key, split_named, step_key
+from gen_jax.core.sharding import batch_sharding, make_mesh, replicated, shard_batch
+from gen_jax.core.state import AdversarialState, EMState, Player, TrainState
+from gen_jax.core.step import Step, compile_init, compile_step
+from gen_jax.models.vae import VAE, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, conv_vae
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "VAE",
+    "AdversarialState",
+    "Checkpointer",
+    "ConvDecoder",
+    "ConvEncoder",
+    "EMState",
+    "FitResult",
+    "Hook",
+    "MLPDecoder",
+    "MLPEncoder",
+    "NonFiniteError",
+    "Player",
+    "Step",
+    "TrainState",
+    "batch_sharding",
+    "compile_init",
+    "compile_step",
+    "conv_vae",
+    "fit",
+    "make_mesh",
+    "make_vae_step",
+    "replicated",
+    "root_key",
+    "shard_batch",
+    "split_named",
+    "step_key",
+    "vae_objective",
+]

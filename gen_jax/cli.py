@@ -35,10 +35,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     overrides = []
     for item in extra:
         if not item.startswith(CONFIG_PREFIX):
-            print(f"gen-jax: unrecognised argument {item!r}; config fields are set with "
-                  f"{CONFIG_PREFIX}KEY=VALUE", file=sys.stderr)
+            print(
+                f"gen-jax: unrecognised argument {item!r}; config fields are set with "
+                f"{CONFIG_PREFIX}KEY=VALUE",
+                file=sys.stderr,
+            )
             return 2
-        overrides.append(item[len(CONFIG_PREFIX):])
+        overrides.append(item[len(CONFIG_PREFIX) :])
     try:
         if args.command == "list":
             for name in launcher.list_experiments():
@@ -57,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         index, ok = launcher.run_tour(args.workdir, variant=args.variant)
         print(f"index: {index}")
         return 0 if ok else 1
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, FileNotFoundError) as error:
         print(f"gen-jax: {error}", file=sys.stderr)
         return 2
 

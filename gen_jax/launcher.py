@@ -87,9 +87,7 @@ def apply_overrides(config: ConfigDict, overrides: Sequence[str]) -> ConfigDict:
         for part in parents:
             node = node.get(part) if isinstance(node, ConfigDict) else None
         if not isinstance(node, ConfigDict) or leaf not in node:
-            raise KeyError(
-                f"unknown config key {key!r}; known keys: {sorted(_flat_keys(config))}"
-            )
+            raise KeyError(f"unknown config key {key!r}; known keys: {sorted(_flat_keys(config))}")
         try:
             node[leaf] = _parse_value(text, node[leaf])
         except TypeError as error:
@@ -132,12 +130,17 @@ def run_tour(root: str | Path, *, variant: str = DEFAULT_VARIANT) -> tuple[Path,
     for name in list_experiments():
         if not getattr(config_module(name), "IN_DEMO_TOUR", False):
             continue
-        entry = {"name": name, "report": f"{name}/report.html", "summary": {}, "status": "ok",
-                 "error": None}
+        entry = {
+            "name": name,
+            "report": f"{name}/report.html",
+            "summary": {},
+            "status": "ok",
+            "error": None,
+        }
         try:
             entry["summary"] = run_experiment(f"{name}:{variant}", root / name)
         except Exception as error:  # noqa: BLE001 - one failed run must not hide the others
             traceback.print_exc()
-            entry.update(status="failed", error=f"{type(error).__name__}: {error}")
+            entry.update(status="failed", report=None, error=f"{type(error).__name__}: {error}")
         entries.append(entry)
     return write_index(root, entries), all(e["status"] == "ok" for e in entries)

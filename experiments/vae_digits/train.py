@@ -116,12 +116,10 @@ def _analysis(workdir: Path, model, params, test_batch, decode, config) -> dict[
     if config.latent_dim == 2:
         axis = norm.ppf(np.linspace(0.01, 0.99, LATENT_GRID_SIZE))
         grid = jnp.asarray([[x, -y] for y in axis for x in axis], jnp.float32)
-        paths["Decoded grid at normal quantiles 0.01..0.99 on each latent axis"] = (
-            save_image_grid(
-                workdir / "latent_grid.png",
-                decode(params, grid),
-                num_columns=LATENT_GRID_SIZE,
-                padding=0,
-            )
+        paths["Decoded grid at normal quantiles 0.01..0.99 on each latent axis"] = save_image_grid(
+            workdir / "latent_grid.png",
+            decode(params, grid),
+            num_columns=LATENT_GRID_SIZE,
+            padding=0,
         )
     return {caption: str(path) for caption, path in paths.items()}

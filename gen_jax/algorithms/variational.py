@@ -146,8 +146,9 @@ def make_vae_step(
 
     def init(key: jax.Array, batch: dict[str, jax.Array]) -> TrainState:
         if data_key not in batch:
-            raise KeyError(f"batch has keys {sorted(batch)}; make_vae_step(data_key=...) "
-                           f"expects {data_key!r}")
+            raise KeyError(
+                f"batch has keys {sorted(batch)}; make_vae_step(data_key=...) expects {data_key!r}"
+            )
         x = batch[data_key]
         keys = split_named(key, "params", "noise")
         params = model.init(keys["params"], x, key=keys["noise"])["params"]

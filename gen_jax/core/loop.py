@@ -91,8 +91,10 @@ def _check_finite(means: Mapping[str, float], step: int, checkpointer: Checkpoin
     if checkpointer is not None:
         checkpointer.wait()
     last = checkpointer.latest_step() if checkpointer is not None else None
-    where = f"the last good checkpoint (step {last}) is intact" if last is not None else (
-        "no checkpoint had been written yet"
+    where = (
+        f"the last good checkpoint (step {last}) is intact"
+        if last is not None
+        else ("no checkpoint had been written yet")
     )
     raise NonFiniteError(
         f"non-finite metrics {bad} in the steps up to {step}; training stopped and {where}. "
@@ -102,8 +104,11 @@ def _check_finite(means: Mapping[str, float], step: int, checkpointer: Checkpoin
 
 @jax.jit
 def _all_finite(state: Any) -> jax.Array:
-    leaves = [jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(state)
-              if jnp.issubdtype(x.dtype, jnp.inexact)]
+    leaves = [
+        jnp.all(jnp.isfinite(x))
+        for x in jax.tree.leaves(state)
+        if jnp.issubdtype(x.dtype, jnp.inexact)
+    ]
     return jnp.all(jnp.stack(leaves)) if leaves else jnp.bool_(True)
 
 
@@ -188,7 +193,10 @@ def fit(
     last_record: dict[str, float] = {}
     window: list[Mapping[str, jax.Array]] = []
     bar = tqdm(
-        total=num_steps, initial=start, desc=description, disable=not (progress and is_chief),
+        total=num_steps,
+        initial=start,
+        desc=description,
+        disable=not (progress and is_chief),
         dynamic_ncols=True,
     )
     try:
@@ -217,8 +225,9 @@ def fit(
             if saving:
                 if not bool(_all_finite(state)):
                     _check_finite({"state": math.nan}, done, checkpointer)
-                checkpointer.save(done, state, {"seed": seed, "step": done,
-                                                "data": data.state_dict()})
+                checkpointer.save(
+                    done, state, {"seed": seed, "step": done, "data": data.state_dict()}
+                )
     finally:
         bar.close()
         if checkpointer is not None:

@@ -96,7 +96,9 @@ class MLPEncoder(nn.Module):
         x = x.reshape(x.shape[0], -1)
         for size in self.hidden_sizes:
             x = nn.relu(nn.Dense(size)(x))
-        return nn.Dense(self.latent_dim, name="mean")(x), nn.Dense(self.latent_dim, name="log_var")(x)
+        mean = nn.Dense(self.latent_dim, name="mean")(x)
+        log_var = nn.Dense(self.latent_dim, name="log_var")(x)
+        return mean, log_var
 
 
 class MLPDecoder(nn.Module):

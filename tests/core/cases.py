@@ -14,21 +14,31 @@ def image_batch(batch_size=16, size=8, seed=0):
 
 
 def conv_vae_step():
-    model = conv_vae((8, 8, 1), 2, encoder_filters=(4, 8), encoder_strides=(1, 2),
-                     decoder_filters=(8,), decoder_strides=(2, 1))
+    model = conv_vae(
+        (8, 8, 1),
+        2,
+        encoder_filters=(4, 8),
+        encoder_strides=(1, 2),
+        decoder_filters=(8,),
+        decoder_strides=(2, 1),
+    )
     return make_vae_step(model, optax.adam(1e-3), likelihood="mse", reconstruction_weight=1000.0)
 
 
 def mlp_vae_step():
-    model = VAE(encoder=MLPEncoder(latent_dim=3, hidden_sizes=(16,)),
-                decoder=MLPDecoder(output_shape=(8, 8, 1), hidden_sizes=(16,)))
+    model = VAE(
+        encoder=MLPEncoder(latent_dim=3, hidden_sizes=(16,)),
+        decoder=MLPDecoder(output_shape=(8, 8, 1), hidden_sizes=(16,)),
+    )
     return make_vae_step(model, optax.adam(1e-3), likelihood="bernoulli")
 
 
 def image_iterator(num_examples=64, batch_size=16, seed=0):
     rng = np.random.default_rng(seed)
     source = ArraySource(
-        {"image": rng.random((num_examples, 8, 8, 1), dtype=np.float32),
-         "label": rng.integers(0, 10, num_examples).astype(np.int32)}
+        {
+            "image": rng.random((num_examples, 8, 8, 1), dtype=np.float32),
+            "label": rng.integers(0, 10, num_examples).astype(np.int32),
+        }
     )
     return BatchIterator(source, batch_size, seed=seed)

@@ -36,8 +36,14 @@ def _run_updates(step, batch, num_devices, *, calls):
         state, metrics = update(state, placed, jax.random.key(1))
         host_states.append(jax.tree.map(jnp.copy, state))  # reading on host would pin it
         host_metrics.append(jax.device_get(metrics))
-    return dict(abstract=abstract, initial=initial, update=update, previous=previous,
-                states=host_states, metrics=host_metrics)
+    return dict(
+        abstract=abstract,
+        initial=initial,
+        update=update,
+        previous=previous,
+        states=host_states,
+        metrics=host_metrics,
+    )
 
 
 @pytest.fixture(params=sorted(REGISTRY), scope="module")

@@ -24,18 +24,26 @@ def _tolerance(x64):
 def _kl_by_quadrature(mean_q, var_q, mean_p, var_p):
     q, p = stats.norm(mean_q, np.sqrt(var_q)), stats.norm(mean_p, np.sqrt(var_p))
     lo, hi = mean_q - 12 * np.sqrt(var_q), mean_q + 12 * np.sqrt(var_q)
-    value, _ = integrate.quad(lambda z: q.pdf(z) * (q.logpdf(z) - p.logpdf(z)), lo, hi,
-                              epsabs=1e-12, epsrel=1e-10, limit=200)
+    value, _ = integrate.quad(
+        lambda z: q.pdf(z) * (q.logpdf(z) - p.logpdf(z)),
+        lo,
+        hi,
+        epsabs=1e-12,
+        epsrel=1e-10,
+        limit=200,
+    )
     return value
 
 
 def test_gaussian_kl_matches_quadrature(x64):
     mean = RNG.normal(size=(3, 4))
     log_var = RNG.normal(scale=0.5, size=(3, 4))
-    expected = np.array([
-        sum(_kl_by_quadrature(m, np.exp(lv), 0.0, 1.0) for m, lv in zip(mr, lr, strict=True))
-        for mr, lr in zip(mean, log_var, strict=True)
-    ])
+    expected = np.array(
+        [
+            sum(_kl_by_quadrature(m, np.exp(lv), 0.0, 1.0) for m, lv in zip(mr, lr, strict=True))
+            for mr, lr in zip(mean, log_var, strict=True)
+        ]
+    )
     dtype = jnp.float64 if x64 else jnp.float32
     got = jax.jit(gaussian_kl)(jnp.asarray(mean, dtype), jnp.asarray(log_var, dtype))
     assert got.shape == (3,) and got.dtype == dtype
@@ -47,10 +55,15 @@ def test_gaussian_kl_is_zero_at_the_prior():
 
 
 def test_gaussian_kl_between_matches_quadrature(x64):
-    args = [RNG.normal(size=3), RNG.normal(scale=0.5, size=3), RNG.normal(size=3),
-            RNG.normal(scale=0.5, size=3)]
+    args = [
+        RNG.normal(size=3),
+        RNG.normal(scale=0.5, size=3),
+        RNG.normal(size=3),
+        RNG.normal(scale=0.5, size=3),
+    ]
     expected = sum(
-        _kl_by_quadrature(mq, np.exp(lq), mp, np.exp(lp)) for mq, lq, mp, lp in zip(*args)
+        _kl_by_quadrature(mq, np.exp(lq), mp, np.exp(lp))
+        for mq, lq, mp, lp in zip(*args, strict=True)
     )
     dtype = jnp.float64 if x64 else jnp.float32
     got = jax.jit(gaussian_kl_between)(*(jnp.asarray(a, dtype) for a in args))
@@ -73,7 +86,7 @@ def test_bernoulli_log_prob_matches_scipy(x64):
 def test_bernoulli_log_prob_is_finite_and_differentiable_when_saturated():
     logits = jnp.array([-200.0, 200.0, 0.0])
     x = jnp.array([1.0, 0.0, 1.0])
-    value, grad = jax.value_and_grad(lambda l: bernoulli_log_prob(l, x))(logits)
+    value, grad = jax.value_and_grad(lambda logit: bernoulli_log_prob(logit, x))(logits)
     np.testing.assert_allclose(value, -200.0 - 200.0 - np.log(2.0), rtol=1e-6)
     assert np.all(np.isfinite(grad))
 

@@ -1,0 +1,95 @@
+"""Every experiment's tiny variant end to end; the launcher and CLI on good and bad input."""
+
+import json
+import math
+
+import pytest
+
+from gen_jax import cli, launcher
+
+EXPERIMENTS = launcher.list_experiments()
+
+
+def test_vae_digits_is_registered_and_in_the_tour():
+    assert "vae_digits" in EXPERIMENTS
+    assert launcher.config_module("vae_digits").IN_DEMO_TOUR
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_every_variant_has_a_config_and_a_documented_command(name):
+    module = launcher.config_module(name)
+    assert set(module.VARIANTS) >= {"tiny", "demo", "full"}
+    assert "gen-jax run" in module.__doc__ and "Expected" in module.__doc__
+    for variant in module.VARIANTS:
+        assert launcher.get_config(name, variant).num_steps >= 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_tiny_variant_runs_end_to_end(name, tmp_path):
+    metrics = launcher.run_experiment(f"{name}:tiny", tmp_path)
+    assert metrics and all(math.isfinite(value) for value in metrics.values())
+    report = (tmp_path / "report.html").read_text()
+    assert "<img" in report
+    assert json.loads((tmp_path / "config.json").read_text())["variant"] == "tiny"
+    assert list((tmp_path / "samples").glob("*.png"))
+    assert (tmp_path / "metrics.jsonl").exists() and (tmp_path / "checkpoints").is_dir()
+
+
+def test_tour_writes_an_index_and_reports_failures(tmp_path, monkeypatch):
+    def fake_run(spec, workdir, overrides=()):
+        if spec.startswith("vae_digits"):
+            raise RuntimeError("boom")
+        return {}
+
+    monkeypatch.setattr(launcher, "run_experiment", fake_run)
+    index, ok = launcher.run_tour(tmp_path, variant="tiny")
+    assert not ok
+    page = index.read_text()
+    assert "vae_digits" in page and "boom" in page
+
+
+def test_overrides_are_typed_and_checked():
+    config = launcher.get_config("vae_digits", "tiny")
+    launcher.apply_overrides(config, ["learning_rate=1", "encoder_filters=(2, 4)", "seed=5"])
+    assert config.learning_rate == 1.0 and isinstance(config.learning_rate, float)
+    assert config.encoder_filters == (2, 4) and config.seed == 5
+    with pytest.raises(KeyError, match="unknown config key 'learnin_rate'"):
+        launcher.apply_overrides(config, ["learnin_rate=0.1"])
+    with pytest.raises(TypeError, match="num_steps.*expected a int"):
+        launcher.apply_overrides(config, ["num_steps=many"])
+    with pytest.raises(ValueError, match="key=value"):
+        launcher.apply_overrides(config, ["num_steps"])
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["run", "no_such_experiment"], "unknown experiment 'no_such_experiment'"),
+        (["run", "vae_digits:huge"], "variants"),
+        (["run", "vae_digits:tiny", "--config.nope=1"], "unknown config key"),
+        (["run", "vae_digits:tiny", "--verbose"], "unrecognised argument"),
+    ],
+)
+def test_cli_bad_input_exits_2_with_a_message(argv, message, capsys, tmp_path):
+    assert cli.main([*argv, "--workdir", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_cli_missing_data_set_says_how_to_get_it(capsys, tmp_path):
+    argv = [
+        "run",
+        "vae_digits:tiny",
+        "--workdir",
+        str(tmp_path / "run"),
+        "--config.dataset=mnist",
+        f"--config.data_dir={tmp_path / 'empty'}",
+    ]
+    assert cli.main(argv) == 2
+    error = capsys.readouterr().err
+    assert "mnist" in error and "TFDS_DATA_DIR" in error
+
+
+def test_cli_list_shows_variants(capsys):
+    assert cli.main(["list"]) == 0
+    assert "vae_digits" in capsys.readouterr().out
