@@ -8,6 +8,9 @@ The summary is robust to a shared, noisy machine: medians and interquartile rang
 means. Results are written with :func:`write_result` next to a description of the machine
 (:func:`machine_description`), so every figure says where it was taken.
 
+:func:`prepare_step` and :func:`time_callables` let a benchmark interleave the two sides
+in rounds, so that load from other processes on a shared machine falls on both alike.
+
 Example:
     >>> stats = time_step(step, {"image": images}, num_steps=50, warmup=5)
     >>> stats["steps_per_s"]["median"], stats["compile_s"]
@@ -21,7 +24,6 @@ import json
 import os
 import platform
 import resource
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -110,6 +112,73 @@ def jax_device_peak_bytes() -> int | None:
     return max(peaks) if peaks else None
 
 
+def time_callables(
+    fns: dict[str, Callable[[], Any]],
+    *,
+    num_steps: int = 50,
+    warmup: int = 5,
+    rounds: int = 1,
+    syncs: dict[str, Callable[[Any], Any]] | None = None,
+    examples_per_step: int | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Time several step functions the same way, interleaved so they share the same noise.
+
+    Each side first runs its ``warmup`` untimed calls alone, with the peak-RSS mark reset
+    before, which gives its ``peak_rss_mib``. Then ``num_steps`` timed calls per side are
+    split into ``rounds`` chunks and the sides take turns (the order reverses every round),
+    so a burst of load from another process hits both sides alike. Each timed interval is
+    one call plus ``sync`` of its result.
+
+    Args:
+        fns: name -> one training step with no arguments (it advances its own state).
+        num_steps: timed calls per side.
+        warmup: untimed calls per side before timing.
+        rounds: how many turns the timed calls are split into (1: one side after another).
+        syncs: name -> function that waits for that side's result; default
+            ``jax.block_until_ready`` (e.g. ``lambda _: torch.cuda.synchronize()``).
+        examples_per_step: the batch size, to report ``examples_per_s``.
+
+    Returns:
+        name -> :func:`summarize_durations`'s dict plus ``warmup``, ``rounds``,
+        ``peak_rss_mib`` (process peak RSS during that side's warm-up) and
+        ``peak_rss_scope``.
+    """
+    if num_steps < 1 or warmup < 0 or not 1 <= rounds <= num_steps:
+        raise ValueError(
+            f"num_steps={num_steps}, warmup={warmup}, rounds={rounds}: need num_steps >= 1, "
+            "warmup >= 0 and 1 <= rounds <= num_steps"
+        )
+    syncs = {name: (syncs or {}).get(name, jax.block_until_ready) for name in fns}
+    peak_rss: dict[str, tuple[float, str]] = {}
+    for name, fn in fns.items():
+        reset = _reset_peak_rss()
+        for _ in range(warmup):
+            syncs[name](fn())
+        scope = "warm-up of this side" if reset else "process lifetime"
+        peak_rss[name] = (round(_max_rss_mib(), 1), scope)
+
+    durations: dict[str, list[float]] = {name: [] for name in fns}
+    chunks = [len(part) for part in np.array_split(np.arange(num_steps), rounds)]
+    order = list(fns)
+    for chunk in chunks:
+        for name in order:
+            fn, sync = fns[name], syncs[name]
+            for _ in range(chunk):
+                start = time.perf_counter()
+                sync(fn())
+                durations[name].append(time.perf_counter() - start)
+        order.reverse()
+
+    results = {}
+    for name in fns:
+        summary = summarize_durations(durations[name], examples_per_step=examples_per_step)
+        summary["warmup"] = warmup
+        summary["rounds"] = rounds
+        summary["peak_rss_mib"], summary["peak_rss_scope"] = peak_rss[name]
+        results[name] = summary
+    return results
+
+
 def time_callable(
     fn: Callable[[], Any],
     *,
@@ -120,8 +189,8 @@ def time_callable(
 ) -> dict[str, Any]:
     """Time ``fn()`` call by call: ``warmup`` untimed calls, then ``num_steps`` timed ones.
 
-    Each timed interval covers one call and ``sync`` of its result, so asynchronous work
-    (JAX dispatch, CUDA kernels) is finished before the clock stops.
+    The single-function case of :func:`time_callables`, used for a peer library's step so
+    that it is measured exactly as :func:`time_step` measures gen_jax's.
 
     Args:
         fn: one training step with no arguments; it advances its own state.
@@ -132,24 +201,16 @@ def time_callable(
         examples_per_step: batch size, to report ``examples_per_s``.
 
     Returns:
-        :func:`summarize_durations`'s dict plus ``warmup``, ``peak_rss_mib`` (process peak
-        RSS while warming up and timing) and ``peak_rss_scope``.
+        :func:`summarize_durations`'s dict plus ``warmup``, ``peak_rss_mib`` and
+        ``peak_rss_scope``.
     """
-    if num_steps < 1 or warmup < 0:
-        raise ValueError(f"num_steps={num_steps}, warmup={warmup}: need num_steps >= 1, warmup >= 0")
-    reset = _reset_peak_rss()
-    for _ in range(warmup):
-        sync(fn())
-    durations = []
-    for _ in range(num_steps):
-        start = time.perf_counter()
-        sync(fn())
-        durations.append(time.perf_counter() - start)
-    summary = summarize_durations(durations, examples_per_step=examples_per_step)
-    summary["warmup"] = warmup
-    summary["peak_rss_mib"] = round(_max_rss_mib(), 1)
-    summary["peak_rss_scope"] = "this measurement" if reset else "process lifetime"
-    return summary
+    return time_callables(
+        {"fn": fn},
+        num_steps=num_steps,
+        warmup=warmup,
+        syncs={"fn": sync},
+        examples_per_step=examples_per_step,
+    )["fn"]
 
 
 def _batch_size(batch: Any) -> int:
@@ -159,35 +220,49 @@ def _batch_size(batch: Any) -> int:
     return int(np.shape(leaves[0])[0])
 
 
-def time_step(
-    step: Step,
-    batch: Any,
-    *,
-    num_steps: int = 50,
-    warmup: int = 5,
-    mesh: Mesh | None = None,
-    seed: int = 0,
-) -> dict[str, Any]:
-    """Compile a Step's update with ``compile_step`` (state donated) and time it.
+class PreparedStep:
+    """A compiled Step with its state, batch and step keys, ready to be timed.
 
-    The state comes from ``step.init``; the batch is placed on the devices once (sharded
-    over ``mesh``'s data axis when a mesh is given), and every step reuses it, so only
-    the update itself is timed. Step keys are ``fold_in(root, step)``, made before timing.
-    Compilation is timed ahead of time (``lower`` then ``compile``) and the compiled
-    executable is what the timed steps call.
+    Calling it runs one update (consuming the donated state) and returns
+    ``(state, metrics)``. ``info`` holds the compile timings; :meth:`report` adds the
+    final metrics and device memory.
+    """
 
-    Args:
-        step: the ``Step`` to benchmark.
-        batch: a pytree of numpy arrays, the global batch.
-        num_steps: timed steps.
-        warmup: untimed steps after the first call.
-        mesh: device mesh; None for a single device.
-        seed: root seed of the init and step keys.
+    def __init__(self, compiled, state, batch, step_keys, info: dict[str, Any]):
+        self._compiled = compiled
+        self._state = state
+        self._batch = batch
+        self._keys = iter(step_keys)
+        self._metrics: dict[str, jax.Array] = {}
+        self.info = info
+
+    def __call__(self):
+        self._state, self._metrics = self._compiled(self._state, self._batch, next(self._keys))
+        return self._state, self._metrics
+
+    def report(self) -> dict[str, Any]:
+        """``info`` plus the last step's metrics and the devices' peak memory."""
+        return {
+            **self.info,
+            "device_peak_bytes_in_use": jax_device_peak_bytes(),
+            "final_metrics": {name: float(value) for name, value in self._metrics.items()},
+        }
+
+
+def prepare_step(
+    step: Step, batch: Any, *, num_calls: int, mesh: Mesh | None = None, seed: int = 0
+) -> PreparedStep:
+    """Initialise, compile (state donated) and run the first update of a Step.
+
+    The batch is placed on the devices once (sharded over ``mesh``'s data axis when a mesh
+    is given) and reused by every call, so only the update is timed later. Step keys are
+    ``fold_in(root, step)``, made here for ``num_calls`` further calls. Compilation is
+    timed ahead of time (``lower``, then ``compile``); the compiled executable is what the
+    calls run, so nothing compiles while timing.
 
     Returns:
-        :func:`time_callable`'s dict plus ``batch_size``, ``trace_lower_s``,
-        ``compile_s``, ``first_step_s``, ``state_donated``, ``device_peak_bytes_in_use``,
-        ``backend``, ``num_devices`` and ``final_metrics`` (the last step's metrics).
+        A :class:`PreparedStep` whose ``info`` has ``batch_size``, ``trace_lower_s``,
+        ``compile_s``, ``first_step_s``, ``state_donated``, ``backend``, ``num_devices``.
     """
     batch_size = _batch_size(batch)
     init_key, run_key = jax.random.split(jax.random.key(seed))
@@ -210,7 +285,7 @@ def time_step(
             donate=True,
         )
         num_devices = mesh.devices.size
-    step_keys = [jax.random.fold_in(run_key, index) for index in range(1 + warmup + num_steps)]
+    step_keys = [jax.random.fold_in(run_key, index) for index in range(1 + num_calls)]
     jax.block_until_ready((state, batch, step_keys))
 
     start = time.perf_counter()
@@ -221,33 +296,57 @@ def time_step(
 
     old_leaves = jax.tree.leaves(state)
     start_first = time.perf_counter()
-    state, metrics = jax.block_until_ready(compiled(state, batch, step_keys[0]))
+    state, _ = jax.block_until_ready(compiled(state, batch, step_keys[0]))
     first_step_s = time.perf_counter() - start_first
     state_donated = all(leaf.is_deleted() for leaf in old_leaves)
     del old_leaves
-
-    remaining_keys = iter(step_keys[1:])
-
-    def one_step():
-        nonlocal state, metrics
-        state, metrics = compiled(state, batch, next(remaining_keys))
-        return state, metrics
-
-    stats = time_callable(
-        one_step, num_steps=num_steps, warmup=warmup, examples_per_step=batch_size
-    )
-    return {
+    info = {
         "batch_size": batch_size,
-        **stats,
         "trace_lower_s": lowered_at - start,
         "compile_s": compiled_at - lowered_at,
         "first_step_s": first_step_s,
         "state_donated": state_donated,
-        "device_peak_bytes_in_use": jax_device_peak_bytes(),
         "backend": jax.default_backend(),
         "num_devices": num_devices,
-        "final_metrics": {name: float(value) for name, value in metrics.items()},
     }
+    return PreparedStep(compiled, state, batch, step_keys[1:], info)
+
+
+def time_step(
+    step: Step,
+    batch: Any,
+    *,
+    num_steps: int = 50,
+    warmup: int = 5,
+    mesh: Mesh | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Compile a Step's update with ``compile_step`` (state donated) and time it.
+
+    See :func:`prepare_step` for what is compiled and how, and :func:`time_callable` for
+    how the steps are timed (each one waits on ``jax.block_until_ready``).
+
+    Args:
+        step: the ``Step`` to benchmark.
+        batch: a pytree of numpy arrays, the global batch.
+        num_steps: timed steps.
+        warmup: untimed steps after the first (compiling) call.
+        mesh: device mesh; None for a single device.
+        seed: root seed of the init and step keys.
+
+    Returns:
+        :func:`time_callable`'s dict plus ``batch_size``, ``trace_lower_s``,
+        ``compile_s``, ``first_step_s``, ``state_donated``, ``device_peak_bytes_in_use``,
+        ``backend``, ``num_devices`` and ``final_metrics`` (the last step's metrics).
+    """
+    prepared = prepare_step(step, batch, num_calls=warmup + num_steps, mesh=mesh, seed=seed)
+    stats = time_callable(
+        prepared,
+        num_steps=num_steps,
+        warmup=warmup,
+        examples_per_step=prepared.info["batch_size"],
+    )
+    return {**stats, **prepared.report()}
 
 
 def _cpu_model() -> str | None:

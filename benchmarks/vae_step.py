@@ -75,7 +75,9 @@ class SameConv2d(nn.Conv2d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         (pad_top, pad_bottom), (pad_left, pad_right) = (
             same_padding(size, kernel, stride)
-            for size, kernel, stride in zip(x.shape[-2:], self.kernel_size, self.stride)
+            for size, kernel, stride in zip(
+                x.shape[-2:], self.kernel_size, self.stride, strict=True
+            )
         )
         if pad_top == pad_bottom and pad_left == pad_right:
             return F.conv2d(x, self.weight, self.bias, self.stride, (pad_top, pad_left))
@@ -209,11 +211,13 @@ def flax_to_torch_tensors(tree: dict[str, Any], model: TorchConvVAE) -> dict[str
     channels, height, width = model.initial_shape
     dense = decoder["Dense_0"]
     kernel = np.reshape(dense["kernel"], (-1, height, width, channels))
-    tensors["decoder_dense.weight"] = np.transpose(kernel, (3, 1, 2, 0)).reshape(-1, kernel.shape[0])
+    tensors["decoder_dense.weight"] = np.transpose(kernel, (3, 1, 2, 0)).reshape(
+        -1, kernel.shape[0]
+    )
     bias = np.reshape(dense["bias"], (height, width, channels))
     tensors["decoder_dense.bias"] = np.transpose(bias, (2, 0, 1)).reshape(-1)
     for index in range(len(model.decoder_convs)):
-        layer = decoder[f"ConvTranspose_{index}"]
+        layer = decoder[f"SubPixelConvTranspose_{index}"]
         kernel = np.flip(np.asarray(layer["kernel"]), axis=(0, 1))
         tensors[f"decoder_convs.{index}.weight"] = np.transpose(kernel, (2, 3, 0, 1))
         tensors[f"decoder_convs.{index}.bias"] = np.asarray(layer["bias"])
@@ -222,7 +226,10 @@ def flax_to_torch_tensors(tree: dict[str, Any], model: TorchConvVAE) -> dict[str
 
 def load_flax_params(model: TorchConvVAE, params: dict[str, Any]) -> None:
     """Copy gen_jax VAE parameters into ``model`` (every tensor, strictly)."""
-    state = {name: torch.from_numpy(value) for name, value in flax_to_torch_tensors(params, model).items()}
+    state = {
+        name: torch.from_numpy(value)
+        for name, value in flax_to_torch_tensors(params, model).items()
+    }
     model.load_state_dict(state, strict=True)
 
 
@@ -302,7 +309,7 @@ def check_equivalence(
         for index in range(num_updates + 1):
             key = jax.random.fold_in(run_key, index)
             noise = torch.from_numpy(
-                np.asarray(jax.random.normal(key, (batch_size, latent_dim), np.float32))
+                np.array(jax.random.normal(key, (batch_size, latent_dim), np.float32))
             )
             gen_jax_loss, gen_jax_grads = loss_and_grad(state.params, key)
             torch_optimizer.zero_grad(set_to_none=True)
@@ -343,62 +350,107 @@ def _torch_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def time_torch_step(
-    images: np.ndarray,
-    *,
-    latent_dim: int,
-    num_steps: int,
-    warmup: int,
-    device: torch.device,
-    seed: int,
-) -> dict[str, Any]:
-    """Time forward, backward and Adam update of :class:`TorchConvVAE` on ``images``."""
-    torch.manual_seed(seed)
-    image_shape = images.shape[1:]
-    model = TorchConvVAE(image_shape, latent_dim).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-    x = torch.from_numpy(to_channels_first(images)).to(device)
-    parameter_count = count_parameters(model)
+class TorchStep:
+    """One PyTorch training step of :class:`TorchConvVAE`: forward, backward, Adam update.
 
-    def one_step() -> torch.Tensor:
-        optimizer.zero_grad(set_to_none=True)
-        loss = torch_vae_loss(model, x)
+    Built, moved to ``device`` and run once (the first step is timed into
+    ``first_step_s``); each call then runs one step and returns the loss tensor. ``sync``
+    waits for the device (a no-op on the CPU, whose kernels finish before they return).
+    """
+
+    def __init__(self, images: np.ndarray, *, latent_dim: int, device: torch.device, seed: int):
+        torch.manual_seed(seed)
+        self.device = device
+        self.model = TorchConvVAE(images.shape[1:], latent_dim).to(device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=LEARNING_RATE)
+        self.images = torch.from_numpy(to_channels_first(images)).to(device)
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
+        start = time.perf_counter()
+        self.sync(self())
+        self.first_step_s = time.perf_counter() - start
+
+    def __call__(self) -> torch.Tensor:
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = torch_vae_loss(self.model, self.images)
         loss.backward()
-        optimizer.step()
+        self.optimizer.step()
         return loss
 
-    if device.type == "cuda":
-        sync = lambda _: torch.cuda.synchronize(device)
-        torch.cuda.reset_peak_memory_stats(device)
-    else:
-        sync = lambda _: None  # CPU kernels finish before they return
-    start = time.perf_counter()
-    sync(one_step())
-    first_step_s = time.perf_counter() - start
-    stats = harness.time_callable(
-        one_step, num_steps=num_steps, warmup=warmup, sync=sync, examples_per_step=len(images)
+    def sync(self, _result: Any = None) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
+    def report(self) -> dict[str, Any]:
+        with torch.no_grad():
+            final_loss = torch_vae_loss(self.model, self.images).item()
+        cuda = self.device.type == "cuda"
+        return {
+            "batch_size": len(self.images),
+            "first_step_s": self.first_step_s,
+            "device": str(self.device),
+            "device_peak_bytes_allocated": torch.cuda.max_memory_allocated(self.device)
+            if cuda
+            else None,
+            "parameters": count_parameters(self.model),
+            "final_metrics": {"loss": final_loss},
+        }
+
+
+def compare(
+    step, images: np.ndarray, *, args: argparse.Namespace, torch_device: torch.device
+) -> dict[str, Any]:
+    """Time gen_jax's step and the PyTorch step on ``images``, interleaved in rounds."""
+    gen_jax = harness.prepare_step(
+        step, {"image": images}, num_calls=args.warmup + args.steps, seed=args.seed
     )
-    with torch.no_grad():
-        final_loss = torch_vae_loss(model, x).item()
+    peer = TorchStep(images, latent_dim=args.latent_dim, device=torch_device, seed=args.seed)
+    timings = harness.time_callables(
+        {"gen_jax": gen_jax, "torch": peer},
+        num_steps=args.steps,
+        warmup=args.warmup,
+        rounds=args.rounds,
+        syncs={"torch": peer.sync},
+        examples_per_step=len(images),
+    )
+    gen_jax_result = {**timings["gen_jax"], **gen_jax.report()}
+    torch_result = {**timings["torch"], **peer.report()}
     return {
         "batch_size": len(images),
-        **stats,
-        "first_step_s": first_step_s,
-        "device": str(device),
-        "device_peak_bytes_allocated": (
-            torch.cuda.max_memory_allocated(device) if device.type == "cuda" else None
-        ),
-        "parameters": parameter_count,
-        "final_metrics": {"loss": final_loss},
+        "ratio_steps_per_s": gen_jax_result["steps_per_s"]["median"]
+        / torch_result["steps_per_s"]["median"],
+        "gen_jax": gen_jax_result,
+        "torch": torch_result,
+    }
+
+
+def configure_gpu_precision(*, allow_tf32: bool) -> dict[str, Any]:
+    """Make both sides use the same float32 arithmetic on a GPU.
+
+    JAX's default precision lets float32 convolutions and matmuls run in TF32 on recent
+    NVIDIA GPUs, while PyTorch uses TF32 for convolutions but not matmuls; this sets both
+    to full float32 (or both to TF32 with ``allow_tf32``). cuDNN autotuning is on for
+    PyTorch, as XLA autotunes its convolutions.
+    """
+    if jax.default_backend() == "gpu":
+        jax.config.update(
+            "jax_default_matmul_precision", "tensorfloat32" if allow_tf32 else "float32"
+        )
+    if torch.cuda.is_available():
+        torch.backends.cuda.matmul.allow_tf32 = allow_tf32
+        torch.backends.cudnn.allow_tf32 = allow_tf32
+        torch.backends.cudnn.benchmark = True
+    return {
+        "jax_default_matmul_precision": jax.config.jax_default_matmul_precision,
+        "torch_allow_tf32": allow_tf32 if torch.cuda.is_available() else None,
+        "torch_cudnn_benchmark": torch.backends.cudnn.benchmark,
     }
 
 
 def _thread_settings(torch_device: torch.device, torch_threads: int) -> dict[str, str]:
+    usable_cores = harness.machine_description()["usable_cores"]
     if jax.default_backend() == "cpu":
-        jax_threads = (
-            f"XLA:CPU default intra-op thread pool (all {harness.machine_description()['usable_cores']}"
-            " usable cores)"
-        )
+        jax_threads = f"XLA:CPU default intra-op thread pool (all {usable_cores} usable cores)"
     else:
         jax_threads = f"{jax.default_backend()} device; host threads: XLA default"
     torch_threads_note = (
@@ -420,13 +472,13 @@ def _markdown_row(row: dict[str, Any]) -> str:
         f"| {peer['examples_per_s']['median']:.0f} "
         f"| {row['ratio_steps_per_s']:.2f} "
         f"| {gen_jax['trace_lower_s'] + gen_jax['compile_s']:.1f} "
-        f"| {gen_jax['peak_rss_mib']:.0f} / {peer['peak_rss_mib']:.0f} |"
+        f"| {max(gen_jax['peak_rss_mib'], peer['peak_rss_mib']):.0f} |"
     )
 
 
 MARKDOWN_HEADER = (
     "| batch | gen_jax steps/s (IQR) | torch steps/s (IQR) | gen_jax ex/s | torch ex/s "
-    "| ratio gen_jax/torch | gen_jax compile s | peak RSS MiB jax / torch |\n"
+    "| ratio gen_jax/torch | gen_jax compile s | process peak RSS MiB |\n"
     "|---|---|---|---|---|---|---|---|"
 )
 
@@ -441,7 +493,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps per side")
     parser.add_argument("--image-size", type=int, default=28, help="square, divisible by 4")
     parser.add_argument("--latent-dim", type=int, default=2)
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="turns the two sides take (interleaving)"
+    )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--tf32", action="store_true", help="on a GPU, let both sides use TF32 (default: off)"
+    )
     parser.add_argument(
         "--threads", type=int, default=None, help="torch threads (default: usable cores)"
     )
@@ -456,6 +514,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error(f"--image-size {args.image_size} must be divisible by 4 (two stride-2 layers)")
     if min(args.batch_size) < 1 or args.steps < 1 or args.warmup < 0:
         parser.error("--batch-size and --steps must be positive, --warmup non-negative")
+    if not 1 <= args.rounds <= args.steps:
+        parser.error(f"--rounds {args.rounds} must be between 1 and --steps {args.steps}")
     return args
 
 
@@ -465,7 +525,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch_threads = args.threads or usable_cores
     torch.set_num_threads(torch_threads)
 
-    check = check_equivalence(image_size=args.image_size, latent_dim=args.latent_dim, seed=args.seed)
+    check = check_equivalence(
+        image_size=args.image_size, latent_dim=args.latent_dim, seed=args.seed
+    )
     print(
         f"check: parameters gen_jax={check['parameters']['gen_jax']:,} "
         f"torch={check['parameters']['torch']:,}; loss rel. error per update "
@@ -486,29 +548,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             "the ratio compares different hardware",
             file=sys.stderr,
         )
+    precision = configure_gpu_precision(allow_tf32=args.tf32)
+    load_before = harness.machine_description()["load_average"]
     image_shape = (args.image_size, args.image_size, 1)
     _, step = gen_jax_vae_step(image_shape, args.latent_dim)
     rows = []
     print(MARKDOWN_HEADER)
     for batch_size in args.batch_size:
         images = random_images(batch_size, args.image_size, seed=args.seed)
-        gen_jax = harness.time_step(
-            step, {"image": images}, num_steps=args.steps, warmup=args.warmup, seed=args.seed
-        )
-        peer = time_torch_step(
-            images,
-            latent_dim=args.latent_dim,
-            num_steps=args.steps,
-            warmup=args.warmup,
-            device=torch_device,
-            seed=args.seed,
-        )
-        row = {
-            "batch_size": batch_size,
-            "ratio_steps_per_s": gen_jax["steps_per_s"]["median"] / peer["steps_per_s"]["median"],
-            "gen_jax": gen_jax,
-            "torch": peer,
-        }
+        row = compare(step, images, args=args, torch_device=torch_device)
         rows.append(row)
         print(_markdown_row(row), flush=True)
 
@@ -526,9 +574,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "batch_sizes": args.batch_size,
             "num_steps": args.steps,
             "warmup": args.warmup,
+            "rounds": args.rounds,
             "seed": args.seed,
             "dtype": "float32",
+            "gpu_precision": precision,
         },
+        "load_average_before": load_before,
         "threads": _thread_settings(torch_device, torch_threads),
         "devices": {"gen_jax": jax.default_backend(), "torch": str(torch_device)},
         "check": check,

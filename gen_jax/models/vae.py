@@ -5,7 +5,10 @@ Encoders map an example to the mean and log-variance of a diagonal Gaussian
 model, leaving the choice of likelihood to the objective
 (``gen_jax.algorithms.variational``). The convolutional pair follows the Generative Deep
 Learning book (Foster, 2019, ch. 3): Conv2D stacks with LeakyReLU(0.3) and "same" padding,
-a Dense layer to the code, and a Conv2DTranspose mirror that need not be symmetric.
+a Dense layer to the code, and a Conv2DTranspose mirror that need not be symmetric (its
+transposed convolutions are :class:`SubPixelConvTranspose`: the same function and
+parameters as Keras' "same" Conv2DTranspose, without the zero-dilated convolution whose
+gradient XLA:CPU computes slowly).
 
 References:
     Kingma & Welling (2014), Auto-Encoding Variational Bayes, arXiv:1312.6114.
@@ -20,6 +23,8 @@ from collections.abc import Sequence
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+
+from gen_jax.models.subpixel import SubPixelConvTranspose
 
 KERAS_LEAKY_RELU_SLOPE = 0.3
 
@@ -77,9 +82,7 @@ class ConvDecoder(nn.Module):
         x = x.reshape(z.shape[0], *self.initial_shape)
         layers = list(zip(self.filters, self.kernel_sizes, self.strides, strict=True))
         for index, (features, kernel, stride) in enumerate(layers):
-            x = nn.ConvTranspose(
-                features, (kernel, kernel), strides=(stride, stride), padding="SAME"
-            )(x)
+            x = SubPixelConvTranspose(features, kernel, stride)(x)
             if index < len(layers) - 1:
                 x = nn.leaky_relu(x, self.negative_slope)
         return x
