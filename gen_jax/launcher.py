@@ -111,7 +111,7 @@ def run_experiment(
     """Run ``NAME[:VARIANT]`` into ``workdir`` (resuming when it holds a checkpoint)."""
     name, variant = parse_spec(spec)
     config = apply_overrides(get_config(name, variant), overrides)
-    workdir = Path(workdir)
+    workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     record = {"experiment": name, "variant": variant, "config": config.to_dict()}
     (workdir / "config.json").write_text(json.dumps(record, indent=2, default=list))

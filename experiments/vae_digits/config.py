@@ -12,13 +12,14 @@ Command:
 Variants:
     tiny: a few steps on 8x8 digits with a small network; seconds (tests).
     demo: scikit-learn's bundled digits upsampled to 28x28 (the book's input size), the
-        book's exact network and loss, 4,000 steps; a few minutes on a 2-core CPU.
+        book's exact network and loss, 4,000 steps; about 5 minutes on a 2-core CPU.
     full: the book's setup: MNIST 28x28, 200 epochs of 60,000 images at batch 32
         (375,000 steps); meant for a GPU.
 
-Expected result (demo): the test loss falls from about 60 to near 30-35 (1000 * MSE + KL);
-samples from N(0, I) are recognisable digits, and the latent scatter shows digit clusters
-packed around the origin, as in the book's figure 3.14.
+Expected result (demo, measured): the training loss (1000 * MSE + KL) falls from about 77
+over the first 50 steps to about 24, the test loss to about 26.5 (reconstruction MSE
+0.022, KL 4.7 nats); samples from N(0, I) are recognisable digits, and the latent scatter
+shows digit clusters packed around the origin, as in the book's figure 3.14.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def get_config(variant: str = "demo") -> ConfigDict:
     config.batch_size = 32
     config.num_steps = 4000
     config.log_every = 50
-    config.sample_every = 1000
+    config.sample_every = 500
     config.checkpoint_every = 1000
     config.keep_checkpoints = 2
     config.eval_examples = 2000

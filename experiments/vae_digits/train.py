@@ -120,6 +120,5 @@ def _analysis(workdir: Path, model, params, test_batch, decode, config) -> dict[
             workdir / "latent_grid.png",
             decode(params, grid),
             num_columns=LATENT_GRID_SIZE,
-            padding=0,
         )
     return {caption: str(path) for caption, path in paths.items()}

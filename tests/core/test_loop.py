@@ -25,20 +25,17 @@ def _assert_same(tree_a, tree_b):
         np.testing.assert_array_equal(a, b)
 
 
+def _fit_vae(workdir, num_steps=6, **options):
+    """The MLP VAE on random images, logging and checkpointing every 2 steps, seed 3."""
+    settings = dict(seed=3, log_every=2, checkpoint_every=2, progress=False)
+    settings.update(options)
+    return fit(mlp_vae_step(), image_iterator(), num_steps=num_steps, workdir=workdir, **settings)
+
+
 @pytest.fixture(scope="module")
 def uninterrupted(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("uninterrupted")
-    result = fit(
-        mlp_vae_step(),
-        image_iterator(),
-        num_steps=6,
-        workdir=workdir,
-        seed=3,
-        log_every=2,
-        checkpoint_every=2,
-        keep_checkpoints=2,
-        progress=False,
-    )
+    result = _fit_vae(workdir, keep_checkpoints=2)
     return workdir, _params(result.state)
 
 
@@ -58,28 +55,9 @@ def test_resume_after_a_crash_equals_an_uninterrupted_run(uninterrupted, tmp_pat
         raise RuntimeError("simulated crash")
 
     with pytest.raises(RuntimeError, match="simulated crash"):
-        fit(
-            mlp_vae_step(),
-            image_iterator(),
-            num_steps=6,
-            workdir=tmp_path,
-            seed=3,
-            log_every=2,
-            checkpoint_every=2,
-            hooks=[Hook(every=5, fn=crash)],
-            progress=False,
-        )
+        _fit_vae(tmp_path, hooks=[Hook(every=5, fn=crash)])
     assert Checkpointer(tmp_path / "checkpoints").latest_step() == 4
-    resumed = fit(
-        mlp_vae_step(),
-        image_iterator(),
-        num_steps=6,
-        workdir=tmp_path,
-        seed=3,
-        log_every=2,
-        checkpoint_every=2,
-        progress=False,
-    )
+    resumed = _fit_vae(tmp_path)
     assert resumed.resumed_from == 4
     _assert_same(_params(resumed.state), expected)
     steps = [json.loads(line)["step"] for line in (tmp_path / "metrics.jsonl").open()]
@@ -87,9 +65,9 @@ def test_resume_after_a_crash_equals_an_uninterrupted_run(uninterrupted, tmp_pat
 
 
 def test_resume_with_another_seed_is_refused(uninterrupted, tmp_path):
-    fit(mlp_vae_step(), image_iterator(), num_steps=2, workdir=tmp_path, seed=3, progress=False)
+    _fit_vae(tmp_path, num_steps=2)
     with pytest.raises(ValueError, match="seed=3"):
-        fit(mlp_vae_step(), image_iterator(), num_steps=4, workdir=tmp_path, seed=4, progress=False)
+        _fit_vae(tmp_path, num_steps=4, seed=4)
 
 
 def test_checkpoint_saved_on_eight_devices_restores_on_one(uninterrupted):

@@ -26,8 +26,9 @@ def test_every_variant_has_a_config_and_a_documented_command(name):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", EXPERIMENTS)
-def test_tiny_variant_runs_end_to_end(name, tmp_path):
-    metrics = launcher.run_experiment(f"{name}:tiny", tmp_path)
+def test_tiny_variant_runs_end_to_end(name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path.parent)
+    metrics = launcher.run_experiment(f"{name}:tiny", tmp_path.name)  # a relative workdir
     assert metrics and all(math.isfinite(value) for value in metrics.values())
     report = (tmp_path / "report.html").read_text()
     assert "<img" in report
