@@ -3,6 +3,13 @@
 Public names only; submodules may move. See README.md and DESIGN.md.
 """
 
+from gen_jax.algorithms.em import (
+    EMResult,
+    em_iteration,
+    fit_em,
+    make_em_step,
+    make_stochastic_em_step,
+)
 from gen_jax.algorithms.variational import make_vae_step, vae_objective
 from gen_jax.core.checkpoint import Checkpointer
 from gen_jax.core.loop import FitResult, Hook, NonFiniteError, fit
@@ -10,6 +17,8 @@ from gen_jax.core.rng import root_key, split_named, step_key
 from gen_jax.core.sharding import batch_sharding, make_mesh, replicated, shard_batch
 from gen_jax.core.state import AdversarialState, EMState, Player, TrainState
 from gen_jax.core.step import Step, compile_init, compile_step
+from gen_jax.models.gaussian_mixture import GaussianMixture
+from gen_jax.models.gmm import GaussianMixtureEM, GaussianMixtureParams
 from gen_jax.models.vae import VAE, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, conv_vae
 
 __version__ = "0.1.0"
@@ -20,7 +29,11 @@ __all__ = [
     "Checkpointer",
     "ConvDecoder",
     "ConvEncoder",
+    "EMResult",
     "EMState",
+    "GaussianMixture",
+    "GaussianMixtureEM",
+    "GaussianMixtureParams",
     "FitResult",
     "Hook",
     "MLPDecoder",
@@ -33,8 +46,12 @@ __all__ = [
     "compile_init",
     "compile_step",
     "conv_vae",
+    "em_iteration",
+    "fit_em",
     "fit",
+    "make_em_step",
     "make_mesh",
+    "make_stochastic_em_step",
     "make_vae_step",
     "replicated",
     "root_key",

@@ -60,10 +60,12 @@ def compile_step(
         The compiled update. Calling it consumes the state passed in (when donated).
     """
     donate_argnums = (0,) if donate else ()
+    # keep_unused: a state leaf the update never reads (an EM model's covariances, which
+    # the M-step recomputes) would otherwise be pruned from the inputs and not donated.
     if mesh is None:
         if state_sharding is not None or batch_sharding is not None:
             raise ValueError("compile_step: pass mesh= together with state_sharding/batch_sharding")
-        return jax.jit(update, donate_argnums=donate_argnums)
+        return jax.jit(update, donate_argnums=donate_argnums, keep_unused=True)
     replicated = sharding_lib.replicated(mesh)
     if state_sharding is None:
         state_sharding = replicated
@@ -74,6 +76,7 @@ def compile_step(
         in_shardings=(state_sharding, batch_sharding, replicated),
         out_shardings=(state_sharding, replicated),
         donate_argnums=donate_argnums,
+        keep_unused=True,
     )
 
 

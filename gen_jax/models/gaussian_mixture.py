@@ -30,6 +30,11 @@ from gen_jax.models.validation import check_matrix, check_sample_weight
 INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
 
 
+def _as_jax_float(x: np.ndarray) -> np.ndarray:
+    """Float64 data stay float64 only under ``jax_enable_x64``; otherwise float32."""
+    return x.astype(jax.dtypes.canonicalize_dtype(x.dtype), copy=False)
+
+
 def _initial_responsibilities(key, x, weights, num_components, method):
     if method == "random":
         resp = jax.random.uniform(key, (x.shape[0], num_components), x.dtype)
@@ -83,7 +88,7 @@ def _fit_restarts(x, weights, keys, user, tol, *, model, num_components, method,
 
 def _precisions_cholesky_from_precisions(precisions, covariance_type):
     if covariance_type in ("diag", "spherical"):
-        return np.sqrt(precisions)
+        return np.sqrt(np.where(precisions > 0, precisions, np.nan))
     if covariance_type == "tied":
         return np.linalg.cholesky(precisions)
     return np.stack([np.linalg.cholesky(p) for p in precisions])
@@ -195,7 +200,7 @@ class GaussianMixture:
             sample_weight: ``[N]`` non-negative weights.
             key: PRNG key for initialisation; ``random_state`` by default.
         """
-        x = check_matrix(X, allow_nan=self.covariance_type == "diag")
+        x = _as_jax_float(check_matrix(X, allow_nan=self.covariance_type == "diag"))
         if np.isnan(x).all(axis=0).any():
             raise ValueError("X has a feature with no observed value; drop that column")
         weights = check_sample_weight(sample_weight, x.shape[0], x.dtype)
@@ -289,7 +294,7 @@ class GaussianMixture:
                 f"X has {x.shape[1]} features but the mixture was fitted on {self.means_.shape[1]}"
             )
         return _log_joint_jit(
-            self._params(), jnp.asarray(x, self.means_.dtype), self.covariance_type
+            self._params(), jnp.asarray(x.astype(self.means_.dtype)), self.covariance_type
         )
 
     def score_samples(self, X) -> np.ndarray:

@@ -1,10 +1,14 @@
 """Small Steps and data shared by the core tests."""
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import optax
 
+from gen_jax.algorithms.em import make_em_step, make_stochastic_em_step
 from gen_jax.algorithms.variational import make_vae_step
 from gen_jax.data import ArraySource, BatchIterator
+from gen_jax.models.gmm import GaussianMixtureEM
 from gen_jax.models.vae import VAE, MLPDecoder, MLPEncoder, conv_vae
 
 
@@ -42,3 +46,26 @@ def image_iterator(num_examples=64, batch_size=16, seed=0):
         }
     )
     return BatchIterator(source, batch_size, seed=seed)
+
+
+def points_batch(batch_size=64, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"x": rng.normal(size=(batch_size, 2)).astype(np.float32)}
+
+
+def _random_responsibility_init(model, num_components=3):
+    def init(key, x):
+        resp = jax.random.dirichlet(key, jnp.ones(num_components), (x.shape[0],))
+        return model.m_step(model.statistics(x, resp.astype(x.dtype), jnp.ones_like(x[:, 0])))
+
+    return init
+
+
+def em_gmm_step(covariance_type="full"):
+    model = GaussianMixtureEM(covariance_type)
+    return make_em_step(model, _random_responsibility_init(model))
+
+
+def stochastic_em_gmm_step(covariance_type="diag"):
+    model = GaussianMixtureEM(covariance_type)
+    return make_stochastic_em_step(model, _random_responsibility_init(model), num_examples=640)

@@ -13,11 +13,21 @@ import pytest
 
 from gen_jax.core.sharding import batch_sharding, make_mesh, shard_batch, state_shardings
 from gen_jax.core.step import compile_init, compile_step
-from tests.core.cases import conv_vae_step, image_batch, mlp_vae_step
+from tests.core.cases import (
+    conv_vae_step,
+    em_gmm_step,
+    image_batch,
+    mlp_vae_step,
+    points_batch,
+    stochastic_em_gmm_step,
+)
 
 REGISTRY = {
     "vae_conv_mse": lambda: (conv_vae_step(), image_batch()),
     "vae_mlp_bernoulli": lambda: (mlp_vae_step(), image_batch()),
+    "em_gmm_full": lambda: (em_gmm_step("full"), points_batch()),
+    "em_gmm_tied": lambda: (em_gmm_step("tied"), points_batch()),
+    "stochastic_em_gmm_diag": lambda: (stochastic_em_gmm_step("diag"), points_batch()),
 }
 
 
