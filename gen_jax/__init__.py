@@ -17,6 +17,8 @@ from gen_jax.core.rng import root_key, split_named, step_key
 from gen_jax.core.sharding import batch_sharding, make_mesh, replicated, shard_batch
 from gen_jax.core.state import AdversarialState, EMState, Player, TrainState
 from gen_jax.core.step import Step, compile_init, compile_step
+from gen_jax.models.categorical_mixture import CategoricalMixture
+from gen_jax.models.categorical_mixture_em import CategoricalMixtureEM, CategoricalMixtureParams
 from gen_jax.models.gaussian_mixture import GaussianMixture
 from gen_jax.models.gmm import GaussianMixtureEM, GaussianMixtureParams
 from gen_jax.models.vae import VAE, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, conv_vae
@@ -26,6 +28,9 @@ __version__ = "0.1.0"
 __all__ = [
     "VAE",
     "AdversarialState",
+    "CategoricalMixture",
+    "CategoricalMixtureEM",
+    "CategoricalMixtureParams",
     "Checkpointer",
     "ConvDecoder",
     "ConvEncoder",

@@ -152,6 +152,13 @@ def fit_em(
     )
 
 
+def best_of_restarts(results: EMResult) -> EMResult:
+    """The restart with the highest lower bound from :func:`fit_em` results vmapped over
+    restarts (a NaN lower bound never wins)."""
+    scores = jnp.where(jnp.isnan(results.lower_bound), -jnp.inf, results.lower_bound)
+    return jax.tree.map(lambda leaf: leaf[jnp.argmax(scores)], results)
+
+
 def make_em_step(
     model: EMModel,
     init_params: Callable[[jax.Array, Any], PyTree],

@@ -100,3 +100,28 @@ def shard_batch(batch: Any, sharding: NamedSharding) -> Any:
         return jax.make_array_from_process_local_data(sharding, array)
 
     return jax.tree_util.tree_map_with_path(place, batch)
+
+
+def pad_and_shard(
+    data: np.ndarray, weights: np.ndarray, mesh: Mesh | None = None
+) -> tuple[jax.Array, jax.Array]:
+    """Shard a whole data set over the mesh, padding it with zero-weight examples.
+
+    Full-batch estimators (EM) weight every example, so padding the leading axis up to a
+    multiple of the device count with weight-0 rows changes no statistic.
+
+    Args:
+        data: ``[N, ...]`` examples.
+        weights: ``[N]`` example weights.
+        mesh: the mesh; all devices by default.
+
+    Returns:
+        ``(data [N', ...], weights [N'])`` sharded along axis 0, ``N'`` a multiple of the
+        device count.
+    """
+    mesh = make_mesh() if mesh is None else mesh
+    padding = -data.shape[0] % mesh.devices.size
+    data = np.concatenate([data, np.zeros((padding, *data.shape[1:]), data.dtype)])
+    weights = np.concatenate([weights, np.zeros(padding, weights.dtype)])
+    sharding = batch_sharding(mesh)
+    return jax.device_put(data, sharding), jax.device_put(weights, sharding)

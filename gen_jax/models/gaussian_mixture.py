@@ -16,8 +16,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gen_jax.algorithms.em import EMResult, fit_em
-from gen_jax.core.sharding import batch_sharding, make_mesh
+from gen_jax.algorithms.em import EMResult, best_of_restarts, fit_em
+from gen_jax.core.sharding import pad_and_shard
 from gen_jax.models.gmm import (
     GaussianMixtureEM,
     GaussianMixtureParams,
@@ -80,10 +80,7 @@ def _fit_restarts(x, weights, keys, user, tol, *, model, num_components, method,
         params = _initial_params(key, x, weights, user, model, num_components, method)
         return fit_em(model, params, x, weights=weights, tol=tol, max_iter=max_iter)
 
-    results = jax.vmap(one_restart)(keys)
-    scores = jnp.where(jnp.isnan(results.lower_bound), -jnp.inf, results.lower_bound)
-    best = jnp.argmax(scores)
-    return jax.tree.map(lambda leaf: leaf[best], results)
+    return best_of_restarts(jax.vmap(one_restart)(keys))
 
 
 def _precisions_cholesky_from_precisions(precisions, covariance_type):
@@ -212,7 +209,7 @@ class GaussianMixture:
             )
         shift = np.nansum(x * weights[:, None], 0) / np.sum(weights * ~np.isnan(x).T, 1)
         user = self._user_arrays(x.shape[1], x.dtype, shift)
-        x_sharded, w_sharded = self._place(x - shift, weights)
+        x_sharded, w_sharded = pad_and_shard(x - shift, weights)
         key = jax.random.key(self.random_state) if key is None else key
         result: EMResult = _fit_restarts(
             x_sharded,
@@ -228,15 +225,6 @@ class GaussianMixture:
         result = jax.device_get(result)
         self._store(result, shift, float(np.sum(weights)))
         return self
-
-    @staticmethod
-    def _place(x, weights):
-        devices = jax.device_count()
-        padding = -x.shape[0] % devices
-        x = np.concatenate([x, np.zeros((padding, x.shape[1]), x.dtype)])
-        weights = np.concatenate([weights, np.zeros(padding, weights.dtype)])
-        sharding = batch_sharding(make_mesh())
-        return jax.device_put(x, sharding), jax.device_put(weights, sharding)
 
     def _store(self, result: EMResult, shift, total_weight):
         params = result.params

@@ -178,8 +178,7 @@ def save_criterion_curve(
         array = np.asarray(series, dtype=np.float64)
         if array.shape != (len(ks),):
             raise ValueError(
-                f"values[{name!r}] must hold one number per K ({len(ks)}), got shape "
-                f"{array.shape}."
+                f"values[{name!r}] must hold one number per K ({len(ks)}), got shape {array.shape}."
             )
         if not np.isfinite(array).all():
             raise ValueError(f"values[{name!r}] contains NaN or inf: {array.tolist()}.")
