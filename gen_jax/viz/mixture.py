@@ -21,6 +21,7 @@ from pathlib import Path
 
 import matplotlib
 import numpy as np
+from matplotlib import patheffects
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.offsetbox import AnnotationBbox, TextArea, VPacker
@@ -116,7 +117,8 @@ def save_mixture_plot(
     for component in range(num_components):
         _draw_component(axis, centres[component], full[component], colors[component])
     if query_point is not None:
-        _draw_query(axis, query_point, query_probabilities, colors)
+        corner = _emptiest_corner(points, query_point)
+        _draw_query(axis, query_point, query_probabilities, colors, corner=corner)
     handles = [
         Line2D([], [], linestyle="-", marker="X", markersize=8, color=color, label=f"k = {k}")
         for k, color in enumerate(colors)
@@ -125,7 +127,7 @@ def save_mixture_plot(
         Line2D([], [], linestyle=style, color="0.3", label=f"{sigma:g} sigma")
         for sigma, style in zip(ELLIPSE_SIGMAS, _ELLIPSE_STYLES, strict=True)
     ]
-    axis.legend(handles=handles, fontsize=8, loc="best", framealpha=0.85)
+    figure.legend(handles=handles, fontsize=8, loc="outside right upper")
     axis.set_aspect("equal", adjustable="datalim")
     axis.set_xlabel("x[0]")
     axis.set_ylabel("x[1]")
@@ -216,7 +218,13 @@ def _marker_size(num_points: int) -> float:
 
 
 def _draw_component(axis, mean: np.ndarray, covariance: np.ndarray, color) -> None:
-    """The mean as a cross and the ``ELLIPSE_SIGMAS`` ellipses of one component."""
+    """The mean as a cross and the ``ELLIPSE_SIGMAS`` ellipses of one component.
+
+    The ellipses are a darker shade of the component colour with a white halo, so that they
+    stay visible on top of a dense cloud of points in the component's own colour.
+    """
+    dark = tuple(0.65 * np.asarray(color[:3]))
+    halo = [patheffects.withStroke(linewidth=4.0, foreground="white", alpha=0.9)]
     eigenvalues, eigenvectors = np.linalg.eigh(covariance)
     # eigh sorts ascending: the last eigenvector is the major axis.
     angle = np.degrees(np.arctan2(eigenvectors[1, -1], eigenvectors[0, -1]))
@@ -229,18 +237,33 @@ def _draw_component(axis, mean: np.ndarray, covariance: np.ndarray, color) -> No
                 height,
                 angle=angle,
                 fill=False,
-                edgecolor=color,
+                edgecolor=dark,
                 linestyle=style,
                 linewidth=2.0 if sigma == ELLIPSE_SIGMAS[0] else 1.4,
+                path_effects=halo,
+                zorder=3,
             )
         )
     axis.scatter(
-        [mean[0]], [mean[1]], s=120, marker="X", c=[color], edgecolors="black", linewidths=1.0
+        [mean[0]],
+        [mean[1]],
+        s=140,
+        marker="X",
+        c=[color],
+        edgecolors="white",
+        linewidths=1.5,
+        zorder=4,
     )
 
 
-def _draw_query(axis, point: np.ndarray, probabilities: np.ndarray, colors: np.ndarray) -> None:
-    """The query point as a red star, with ``P(k | point)`` per component beside it."""
+def _draw_query(
+    axis, point: np.ndarray, probabilities: np.ndarray, colors: np.ndarray, *, corner
+) -> None:
+    """The query point as a red star; ``P(k | point)`` per component in a box in ``corner``.
+
+    ``corner`` is ``(u, v)`` with each 0 or 1: the axes corner that holds the box, which an
+    arrow links to the star.
+    """
     axis.scatter(
         [point[0]],
         [point[1]],
@@ -262,15 +285,32 @@ def _draw_query(axis, point: np.ndarray, probabilities: np.ndarray, colors: np.n
     box = AnnotationBbox(
         VPacker(children=rows, align="left", pad=0, sep=2),
         tuple(point),
-        xybox=(16, 0),
+        xybox=tuple(0.02 + 0.96 * np.asarray(corner, dtype=float)),
         xycoords="data",
-        boxcoords="offset points",
-        box_alignment=(0.0, 0.5),
+        boxcoords="axes fraction",
+        box_alignment=tuple(float(c) for c in corner),
         bboxprops={"boxstyle": "round", "facecolor": "white", "edgecolor": _QUERY_COLOR},
+        arrowprops={"arrowstyle": "->", "color": _QUERY_COLOR, "linewidth": 1.2},
         frameon=True,
         zorder=6,
     )
     axis.add_artist(box)
+
+
+def _emptiest_corner(points: np.ndarray, query: np.ndarray) -> tuple[int, int]:
+    """The corner ``(u, v)`` (0 = low, 1 = high side) of the data's bounding box where a text
+    box hides the least data: the fewest points in its outer third on both axes, up to 2% of
+    the points; among those corners, the one nearest to ``query``, to keep the arrow short."""
+    low, high = points.min(axis=0), points.max(axis=0)
+    scale = np.where(high > low, high - low, 1.0)
+    position = (points - low) / scale
+    corners = [(0, 1), (1, 1), (0, 0), (1, 0)]
+    counts = np.array(
+        [np.sum(np.all(np.abs(position - np.asarray(c)) < 1 / 3, axis=1)) for c in corners]
+    )
+    candidates = np.flatnonzero(counts <= counts.min() + max(2, 0.02 * len(points)))
+    distances = [np.linalg.norm((query - low) / scale - np.asarray(corners[i])) for i in candidates]
+    return corners[int(candidates[int(np.argmin(distances))])]
 
 
 def _full_covariances(covariances, num_components: int, covariance_type: str | None):
