@@ -23,6 +23,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks.vae_step
+	$(BIN)/python -m benchmarks.gmm_em
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff
