@@ -13,6 +13,7 @@ from gen_jax.data.arrays import ArraySource
 from gen_jax.data.embedded import DIGITS_IMAGE_SIZES, load_digits
 from gen_jax.data.errors import DatasetUnavailableError
 from gen_jax.data.iterator import BatchIterator
+from gen_jax.data.pydoc_text import pydoc_topic_documents, pydoc_topics_text
 from gen_jax.data.registry import DATASETS, load_source
 from gen_jax.data.source import RandomAccessSource
 from gen_jax.data.tfds_source import (
@@ -38,5 +39,7 @@ __all__ = [
     "load_source",
     "load_tfds",
     "moons",
+    "pydoc_topic_documents",
+    "pydoc_topics_text",
     "ring",
 ]
