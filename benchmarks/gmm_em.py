@@ -25,11 +25,10 @@ Usage::
 
     python -m benchmarks.gmm_em [--n 200000] [--k 8] [--dims 2 25] [--iters 20]
                                 [--repeats 3] [--dtypes float32 float64]
-    python -m benchmarks.gmm_em --profile   # where gen_jax's time goes, and alternatives
-    python -m benchmarks.gmm_em --dims 25 --rewritten   # + gen_jax with the two rewrites
 
-Writes ``benchmarks/results/gmm_em.json`` (``gmm_em_profile.json`` with ``--profile``) and
-prints a Markdown table.
+Writes ``benchmarks/results/gmm_em.json`` and prints a Markdown table. The profile of the
+E-step that chose gen_jax's current full-covariance code was taken with this script's
+``--profile`` option at commit 11d4fb2 (benchmarks/README.md, GMM EM).
 
 References:
     Dempster, Laird & Rubin (1977), Maximum likelihood from incomplete data via the EM
@@ -41,10 +40,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
-import functools
 import importlib.metadata
-import math
 import os
 import re
 import sys
@@ -54,16 +50,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture as SklearnGaussianMixture
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from benchmarks import harness
-from gen_jax.algorithms.em import fit_em
 from gen_jax.models import gaussian_mixture as gen_jax_gmm
-from gen_jax.models.gmm import GaussianMixtureEM, component_log_densities
 
 COVARIANCE_TYPE = "full"
 REG_COVAR = 1e-6
@@ -268,11 +261,6 @@ def compare(
         # gen_jax's first fit compiles (the estimator's jit cache then serves every
         # later fit of this shape and dtype); sklearn's first fit is its warm-up.
         sides = {"gen_jax": lambda: gen_jax.fit(x), "sklearn": lambda: sklearn.fit(x)}
-        if args.rewritten:
-            # The same estimator running the profile's two rewrites (not gen_jax's code).
-            rewritten, _ = _estimators(start, k=args.k, iters=args.iters, dtype=dtype)
-            rewritten.model = rewritten_model()
-            sides[REWRITTEN] = lambda: rewritten.fit(x)
         first = {name: _timed(fit) for name, fit in sides.items()}
         durations: dict[str, list[float]] = {name: [] for name in sides}
         order = list(sides)
@@ -326,19 +314,6 @@ def compare(
     if "error" in lowered:
         gen_jax_result["hlo_check_error"] = lowered["error"]
     estimators = {"gen_jax": gen_jax, "sklearn": sklearn}
-    if args.rewritten:
-        estimators[REWRITTEN] = rewritten
-        results[REWRITTEN]["compile_s"] = first[REWRITTEN] - results[REWRITTEN]["fit_s"]["median"]
-        results[REWRITTEN]["lower_bound_relative_difference_to_sklearn"] = _relative_difference(
-            rewritten.lower_bound_, sklearn.lower_bound_
-        )
-        results[REWRITTEN]["ratio_iterations_per_s_to_sklearn"] = (
-            results[REWRITTEN]["iterations_per_s"]["median"]
-            / results["sklearn"]["iterations_per_s"]["median"]
-        )
-        iterations[REWRITTEN] = rewritten.n_iter_
-        lower_bounds[REWRITTEN] = rewritten.lower_bound_
-        result_dtypes[REWRITTEN] = str(rewritten.means_.dtype)
     for name, estimator in estimators.items():
         results[name].update(
             n_iter=iterations[name],
@@ -358,276 +333,6 @@ def compare(
         "load_average_before": [round(value, 2) for value in load_before],
         "load_average_after": [round(value, 2) for value in load_after],
         **results,
-    }
-
-
-# -- profile: where gen_jax's iteration spends its time ---------------------------------------
-def _log_densities_per_component(params, x):
-    """``[N, K]`` log-densities as K products ``x @ P_k`` (no ``[N, K, D]`` temporary)."""
-    factor, means = params.precisions_cholesky, params.means
-    squared = jnp.stack(
-        [
-            jnp.sum(jnp.square(x @ factor[index] - means[index] @ factor[index]), axis=1)
-            for index in range(factor.shape[0])
-        ],
-        axis=1,
-    )
-    log_det = jnp.sum(jnp.log(jnp.diagonal(factor, axis1=1, axis2=2)), axis=1)
-    return -0.5 * (x.shape[1] * math.log(2 * math.pi) + squared) + log_det
-
-
-def _log_densities_current(params, x):
-    return component_log_densities(params, x, COVARIANCE_TYPE)
-
-
-def _outer_einsum(weighted, x):
-    return jnp.einsum("nk,nd,ne->kde", weighted, x, x)
-
-
-def _outer_nk_d_by_x(weighted, x):
-    n, k = weighted.shape
-    d = x.shape[1]
-    products = (weighted[:, :, None] * x[:, None, :]).reshape(n, k * d)
-    return (products.T @ x).reshape(k, d, d)
-
-
-def _outer_x_by_nd_k(weighted, x):
-    n, k = weighted.shape
-    d = x.shape[1]
-    products = (x[:, :, None] * weighted[:, None, :]).reshape(n, d * k)
-    return jnp.transpose((x.T @ products).reshape(d, d, k), (2, 0, 1))
-
-
-def _outer_per_component(weighted, x):
-    return jnp.stack([(x * weighted[:, index, None]).T @ x for index in range(weighted.shape[1])])
-
-
-DENSITY_VARIANTS = {
-    "einsum('nd,kde->nke'), square, sum over e (current)": _log_densities_current,
-    "per component: sum((x @ P_k - mu_k @ P_k)**2, 1), stacked": _log_densities_per_component,
-}
-OUTER_VARIANTS = {
-    "einsum('nk,nd,ne->kde') (current)": _outer_einsum,
-    "(r[:,:,None]*x[:,None]).reshape(N,K*D).T @ x": _outer_nk_d_by_x,
-    "x.T @ (x[:,:,None]*r[:,None]).reshape(N,D*K), transposed": _outer_x_by_nd_k,
-    "per component: (x*r[:,k,None]).T @ x, stacked": _outer_per_component,
-}
-
-
-@dataclasses.dataclass(frozen=True)
-class _RewrittenGaussianMixtureEM(GaussianMixtureEM):
-    """gen_jax's full-covariance EM model with other log-density and ``outer`` code.
-
-    Everything else (the M-step, the responsibilities, ``fit_em``) is gen_jax's own, so
-    timing ``fit_em`` with this model against the original isolates the two rewrites.
-    """
-
-    densities: Callable = _log_densities_current
-    outer: Callable = _outer_einsum
-
-    def statistics(self, x, responsibilities, weights):
-        weighted = responsibilities * weights[:, None]
-        return {
-            "count": jnp.sum(weighted, axis=0),
-            "sum": weighted.T @ x,
-            "outer": self.outer(weighted, x),
-        }
-
-    def e_step(self, params, x, weights):
-        joint = jnp.log(params.weights) + self.densities(params, x)
-        log_likelihood = jax.nn.logsumexp(joint, axis=1)
-        responsibilities = jnp.exp(joint - log_likelihood[:, None])
-        return self.statistics(x, responsibilities, weights), log_likelihood
-
-
-REWRITTEN = "gen_jax_rewritten"
-REWRITTEN_DENSITIES = "per component: sum((x @ P_k - mu_k @ P_k)**2, 1), stacked"
-REWRITTEN_OUTER = "x.T @ (x[:,:,None]*r[:,None]).reshape(N,D*K), transposed"
-
-
-def rewritten_model(
-    densities: str | None = REWRITTEN_DENSITIES, outer: str | None = REWRITTEN_OUTER
-) -> _RewrittenGaussianMixtureEM:
-    """gen_jax's EM model with the named density and/or ``outer`` variant (None: gen_jax's)."""
-    chosen = {}
-    if densities is not None:
-        chosen["densities"] = DENSITY_VARIANTS[densities]
-    if outer is not None:
-        chosen["outer"] = OUTER_VARIANTS[outer]
-    return _RewrittenGaussianMixtureEM(COVARIANCE_TYPE, REG_COVAR, **chosen)
-
-
-def _time_interleaved(fns: dict[str, Callable[[], Any]], *, reps: int) -> dict[str, dict]:
-    """Median milliseconds of each no-argument function, the functions taking turns."""
-    for fn in fns.values():
-        jax.block_until_ready(fn())
-    durations: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(reps):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            jax.block_until_ready(fn())
-            durations[name].append(time.perf_counter() - start)
-    return {
-        name: {"median_ms": 1e3 * float(np.median(values)), "min_ms": 1e3 * float(min(values))}
-        for name, values in durations.items()
-    }
-
-
-def _computations(hlo: str) -> dict[str, list[str]]:
-    """HLO text split into its computations: name -> instruction lines."""
-    computations: dict[str, list[str]] = {}
-    current = None
-    for line in hlo.splitlines():
-        header = re.match(r"(?:ENTRY )?%?([\w.\-]+) \(.*\{$", line)
-        if header:
-            current = computations.setdefault(header.group(1), [])
-        elif line.startswith("}"):
-            current = None
-        elif current is not None:
-            current.append(line)
-    return computations
-
-
-_INSTRUCTION = re.compile(r"\s*(?:ROOT )?%(\S+) = (\w+)\[([\d,]*)\]\S* ([\w\-]+)\(")
-
-
-# Instructions that name an existing array rather than compute a new one.
-_VIEWS = {"parameter", "get-tuple-element", "bitcast", "tuple", "constant"}
-
-
-def _size(dims: str) -> int:
-    return int(np.prod([int(dim) for dim in dims.split(",") if dim]))
-
-
-def _large_hlo_buffers(hlo: str, *, min_elements: int) -> list[str]:
-    """Arrays of at least ``min_elements`` that the EM loop body materialises.
-
-    Lists the top-level instructions of every while-loop body (each writes its result to
-    memory); for a fusion, also the largest array formed inside it (which may or may not
-    be written out, depending on how the fusion is emitted).
-    """
-    computations = _computations(hlo)
-    found = []
-    for body in sorted(set(re.findall(r"body=%?([\w.\-]+)", hlo))):
-        for line in computations.get(body, []):
-            match = _INSTRUCTION.match(line)
-            if not match or _size(match.group(3)) < min_elements or match.group(4) in _VIEWS:
-                continue
-            name, element, dims, op = match.groups()
-            entry = f"{name} = {op} -> {element}[{dims}]"
-            called = re.search(r"calls=%?([\w.\-]+)", line)
-            if called:
-                inner = [
-                    inner_match.groups()
-                    for inner_line in computations.get(called.group(1), [])
-                    if (inner_match := _INSTRUCTION.match(inner_line))
-                    and inner_match.group(4) not in _VIEWS
-                ]
-                if inner:
-                    biggest = max(inner, key=lambda groups: _size(groups[2]))
-                    entry += f" (largest inside: {biggest[3]} {biggest[1]}[{biggest[2]}])"
-                metadata = re.search(r'op_name="[^"]*?/([^"/]+)"', line)
-                if metadata:
-                    entry += f" from {metadata.group(1)}"
-            found.append(entry)
-    return found
-
-
-def profile(
-    x64: np.ndarray, start: dict[str, np.ndarray], *, dtype: np.dtype, args: argparse.Namespace
-) -> dict[str, Any]:
-    """Where gen_jax's EM time goes, what two rewrites would save, and sklearn's steps.
-
-    Times (jitted, data passed as arguments, interleaved): ``fit_em``'s whole 20-iteration
-    device loop with gen_jax's model and with rewritten log-densities and/or ``outer``
-    statistic; one E-step, one M-step; each density and ``outer`` variant alone; and
-    scikit-learn's ``_e_step`` and ``_m_step``. Also checks the rewrites give the same
-    numbers and lists the large arrays the compiled EM loop materialises.
-    """
-    x_np = np.ascontiguousarray(x64.astype(dtype))
-    x_np = x_np - x_np.mean(axis=0)  # gen_jax's fit centres the data the same way
-    x = jnp.asarray(x_np)
-    weights = jnp.ones(len(x_np), dtype)
-    model = GaussianMixtureEM(COVARIANCE_TYPE, REG_COVAR)
-    gen_jax, sklearn = _estimators(start, k=args.k, iters=args.iters, dtype=dtype)
-    with _quiet_nonconvergence():
-        sklearn.fit(x_np)  # fitted parameters: a realistic point to time one step at
-    params = jax.tree.map(
-        lambda value: jnp.asarray(value, dtype),
-        gen_jax_gmm.GaussianMixtureParams(
-            weights=sklearn.weights_,
-            means=sklearn.means_,
-            covariances=sklearn.covariances_,
-            precisions_cholesky=sklearn.precisions_cholesky_,
-        ),
-    )
-    initial = jax.tree.map(
-        lambda value: jnp.asarray(value, dtype),
-        model.m_step(
-            model.statistics(x, jax.nn.softmax(_log_densities_current(params, x), axis=1), weights)
-        ),
-    )
-    loop_models = {
-        "current gen_jax": model,
-        "densities rewritten": rewritten_model(outer=None),
-        "outer rewritten": rewritten_model(densities=None),
-        "both rewritten": rewritten_model(),
-    }
-    loops = {
-        name: jax.jit(
-            functools.partial(fit_em, loop_model, tol=0.0, max_iter=args.iters),
-        )
-        for name, loop_model in loop_models.items()
-    }
-    e_step = jax.jit(model.e_step)
-    m_step = jax.jit(model.m_step)
-    density_fns = {name: jax.jit(fn) for name, fn in DENSITY_VARIANTS.items()}
-    outer_fns = {name: jax.jit(fn) for name, fn in OUTER_VARIANTS.items()}
-    weighted = jax.jit(lambda p, x: jax.nn.softmax(_log_densities_current(p, x), axis=1))(params, x)
-    stats = jax.jit(model.statistics)(x, weighted, weights)
-
-    # The rewrites compute the same numbers.
-    same: dict[str, float] = {}
-    reference = jax.device_get(loops["current gen_jax"](initial, x, weights=weights))
-    for name, loop in loops.items():
-        result = jax.device_get(loop(initial, x, weights=weights))
-        same[f"fit_em lower_bound, {name}"] = _relative_difference(
-            float(result.lower_bound), float(reference.lower_bound)
-        )
-    for group, fns_, arguments in (
-        ("densities", density_fns, (params, x)),
-        ("outer", outer_fns, (weighted, x)),
-    ):
-        baseline = np.asarray(next(iter(fns_.values()))(*arguments))
-        for name, fn in fns_.items():
-            value = np.asarray(fn(*arguments))
-            same[f"{group}: {name}"] = float(
-                np.max(np.abs(value - baseline)) / np.max(np.abs(baseline))
-            )
-
-    fns: dict[str, Callable[[], Any]] = {}
-    for name, loop in loops.items():
-        fns[f"fit_em, {args.iters} iterations, {name}"] = lambda loop=loop: loop(
-            initial, x, weights=weights
-        )
-    fns["gen_jax e_step (densities, logsumexp, statistics)"] = lambda: e_step(params, x, weights)
-    fns["gen_jax m_step (K Cholesky factorisations and solves)"] = lambda: m_step(stats)
-    for name, fn in density_fns.items():
-        fns[f"densities: {name}"] = lambda fn=fn: fn(params, x)
-    for name, fn in outer_fns.items():
-        fns[f"outer: {name}"] = lambda fn=fn: fn(weighted, x)
-    log_resp = np.log(np.maximum(np.asarray(weighted), np.finfo(dtype).tiny))
-    fns["sklearn _e_step"] = lambda: sklearn._e_step(x_np)
-    fns["sklearn _m_step"] = lambda: sklearn._m_step(x_np, log_resp)
-    timings = _time_interleaved(fns, reps=args.profile_reps)
-
-    hlo = jax_fit_float_types(gen_jax, x_np).get("hlo", "")
-    return {
-        "d": x_np.shape[1],
-        "dtype": np.dtype(dtype).name,
-        "timings": timings,
-        "same_results": same,
-        "large_buffers_in_em_loop": _large_hlo_buffers(hlo, min_elements=len(x_np) * args.k),
     }
 
 
@@ -656,18 +361,6 @@ def _markdown_row(row: dict[str, Any]) -> str:
         f"| {row['ratio_iterations_per_s']:.2f} "
         f"| {row['gen_jax']['compile_s']:.1f} ({aot}) | {difference} |"
     )
-
-
-def _print_profile(entry: dict[str, Any]) -> None:
-    print(f"\nprofile d={entry['d']} {entry['dtype']} (median ms per call, jitted, interleaved):")
-    for name, timing in entry["timings"].items():
-        print(f"  {timing['median_ms']:9.1f}  {name}")
-    print("  same results (max relative difference to the current code):")
-    for name, value in entry["same_results"].items():
-        print(f"    {value:.1e}  {name}")
-    print("  EM-loop HLO instructions with >= N*K elements:")
-    for line in entry["large_buffers_in_em_loop"]:
-        print(f"    {line}")
 
 
 def _extra_versions() -> dict[str, str | None]:
@@ -730,23 +423,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=None,
         help="limit NumPy/SciPy/sklearn thread pools (threadpoolctl); default: their own",
     )
-    parser.add_argument(
-        "--profile",
-        action="store_true",
-        help="instead of the fits, time gen_jax's iteration, its parts and alternatives",
-    )
-    parser.add_argument(
-        "--rewritten",
-        action="store_true",
-        help="also time gen_jax's estimator running the profile's two rewrites (a third side)",
-    )
-    parser.add_argument("--profile-reps", type=int, default=5, help="calls per profiled fn")
-    parser.add_argument("--name", default=None, help="results/NAME.json (default gmm_em)")
+    parser.add_argument("--name", default="gmm_em", help="results/NAME.json")
     args = parser.parse_args(argv)
     if min(args.dims) < 1 or args.n < args.k or args.k < 1 or args.iters < 1:
         parser.error("--dims, --k and --iters must be positive and --n at least --k")
-    if args.repeats < 1 or args.profile_reps < 1:
-        parser.error("--repeats and --profile-reps must be at least 1")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
     return args
 
 
@@ -768,33 +450,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"iters={args.iters} repeats={args.repeats}",
         flush=True,
     )
-    rows, profiles = [], []
+    rows = []
     with limits:
         threads = thread_settings(args.sklearn_threads)
-        if not args.profile:
-            print(MARKDOWN_HEADER, flush=True)
+        print(MARKDOWN_HEADER, flush=True)
         for d in args.dims:
             x64 = synthetic_mixture(args.n, args.k, d, seed=args.seed)
             start = kmeans_plusplus_start(x64, args.k, seed=args.seed)
             for dtype_name in args.dtypes:
-                dtype = np.dtype(dtype_name)
-                if args.profile:
-                    entry = profile(x64, start, dtype=dtype, args=args)
-                    profiles.append(entry)
-                    _print_profile(entry)
-                    continue
-                row = compare(x64, start, dtype=dtype, args=args)
+                row = compare(x64, start, dtype=np.dtype(dtype_name), args=args)
                 rows.append(row)
                 print(_markdown_row(row), flush=True)
-                if args.rewritten:
-                    side = row[REWRITTEN]
-                    print(
-                        f"  rewritten gen_jax: {side['iterations_per_s']['median']:.2f} it/s "
-                        f"(IQR {side['iterations_per_s']['iqr']:.2f}), ratio to sklearn "
-                        f"{side['ratio_iterations_per_s_to_sklearn']:.2f}, lower_bound_ rel. "
-                        f"diff {side['lower_bound_relative_difference_to_sklearn']:.1e}",
-                        flush=True,
-                    )
 
     config = {
         "n": args.n,
@@ -812,7 +478,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "groups; the same weights_init/means_init/precisions_init on both sides",
     }
     payload: dict[str, Any] = {
-        "benchmark": "gmm_em_profile" if args.profile else "gmm_em",
+        "benchmark": "gmm_em",
         "description": (
             "Gaussian mixture EM, full covariances, exactly `iters` iterations (tol=0) from "
             "the same start: gen_jax GaussianMixture.fit (one jitted while_loop) against "
@@ -824,31 +490,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         "threads": threads,
         "goal_ratio": GOAL_RATIO,
     }
-    if args.profile:
-        payload["profile"] = profiles
-    else:
-        payload["results"] = rows
-    path = harness.write_result(
-        args.name or ("gmm_em_profile" if args.profile else "gmm_em"), payload
-    )
+    payload["results"] = rows
+    path = harness.write_result(args.name, payload)
     print(f"wrote {path}")
-    if not args.profile:
-        for row in rows:
-            if row["dtype"] == "float32":
-                history = row["check"]["lower_bound_history_max_relative_difference"]
-                history = "n/a" if history is None else f"{history:.1e}"
-                print(
-                    f"d={row['d']} float32: lower_bound_ gen_jax "
-                    f"{row['gen_jax']['lower_bound']:.8g} sklearn "
-                    f"{row['sklearn']['lower_bound']:.8g} (relative difference "
-                    f"{row['check']['lower_bound_relative_difference']:.1e}; largest over the "
-                    f"iterations' lower bounds {history})"
-                )
-        failed = [row for row in rows if not row["check"]["passed"]]
-        for row in failed:
-            print(f"check FAILED for d={row['d']} {row['dtype']}: {row['check']}", file=sys.stderr)
-        if failed:
-            return 1
+    for row in rows:
+        if row["dtype"] == "float32":
+            history = row["check"]["lower_bound_history_max_relative_difference"]
+            history = "n/a" if history is None else f"{history:.1e}"
+            print(
+                f"d={row['d']} float32: lower_bound_ gen_jax "
+                f"{row['gen_jax']['lower_bound']:.8g} sklearn "
+                f"{row['sklearn']['lower_bound']:.8g} (relative difference "
+                f"{row['check']['lower_bound_relative_difference']:.1e}; largest over the "
+                f"iterations' lower bounds {history})"
+            )
+    failed = [row for row in rows if not row["check"]["passed"]]
+    for row in failed:
+        print(f"check FAILED for d={row['d']} {row['dtype']}: {row['check']}", file=sys.stderr)
+    if failed:
+        return 1
     return 0
 
 
