@@ -17,10 +17,14 @@ from gen_jax.core.rng import root_key, split_named, step_key
 from gen_jax.core.sharding import batch_sharding, make_mesh, replicated, shard_batch
 from gen_jax.core.state import AdversarialState, EMState, Player, TrainState
 from gen_jax.core.step import Step, compile_init, compile_step
+from gen_jax.inference.pcfg import PCFGParams
 from gen_jax.models.categorical_mixture import CategoricalMixture
 from gen_jax.models.categorical_mixture_em import CategoricalMixtureEM, CategoricalMixtureParams
 from gen_jax.models.gaussian_mixture import GaussianMixture
 from gen_jax.models.gmm import GaussianMixtureEM, GaussianMixtureParams
+from gen_jax.models.pcfg import PCFG
+from gen_jax.models.pcfg_classifier import PCFGAuthorshipClassifier
+from gen_jax.models.pcfg_em import PCFGInsideOutsideEM
 from gen_jax.models.vae import VAE, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, conv_vae
 
 __version__ = "0.1.0"
@@ -44,6 +48,10 @@ __all__ = [
     "MLPDecoder",
     "MLPEncoder",
     "NonFiniteError",
+    "PCFG",
+    "PCFGAuthorshipClassifier",
+    "PCFGInsideOutsideEM",
+    "PCFGParams",
     "Player",
     "Step",
     "TrainState",
