@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks.vae_step
 	$(BIN)/python -m benchmarks.gmm_em
+	$(BIN)/python -m benchmarks.pcfg
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff
