@@ -18,10 +18,13 @@ from gen_jax.core.sharding import batch_sharding, make_mesh, replicated, shard_b
 from gen_jax.core.state import AdversarialState, EMState, Player, TrainState
 from gen_jax.core.step import Step, compile_init, compile_step
 from gen_jax.inference.pcfg import PCFGParams
+from gen_jax.models.bayesnet import BayesianNetwork
+from gen_jax.models.bayesnet_em import BayesNetEM
 from gen_jax.models.categorical_mixture import CategoricalMixture
 from gen_jax.models.categorical_mixture_em import CategoricalMixtureEM, CategoricalMixtureParams
 from gen_jax.models.gaussian_mixture import GaussianMixture
 from gen_jax.models.gmm import GaussianMixtureEM, GaussianMixtureParams
+from gen_jax.models.naive_bayes import NaiveBayes
 from gen_jax.models.pcfg import PCFG
 from gen_jax.models.pcfg_classifier import PCFGAuthorshipClassifier
 from gen_jax.models.pcfg_em import PCFGInsideOutsideEM
@@ -32,6 +35,8 @@ __version__ = "0.1.0"
 __all__ = [
     "VAE",
     "AdversarialState",
+    "BayesNetEM",
+    "BayesianNetwork",
     "CategoricalMixture",
     "CategoricalMixtureEM",
     "CategoricalMixtureParams",
@@ -47,6 +52,7 @@ __all__ = [
     "Hook",
     "MLPDecoder",
     "MLPEncoder",
+    "NaiveBayes",
     "NonFiniteError",
     "PCFG",
     "PCFGAuthorshipClassifier",
