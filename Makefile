@@ -25,6 +25,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.vae_step
 	$(BIN)/python -m benchmarks.gmm_em
 	$(BIN)/python -m benchmarks.pcfg
+	$(BIN)/python -m benchmarks.lda
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff

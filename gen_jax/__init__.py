@@ -24,6 +24,11 @@ from gen_jax.models.categorical_mixture import CategoricalMixture
 from gen_jax.models.categorical_mixture_em import CategoricalMixtureEM, CategoricalMixtureParams
 from gen_jax.models.gaussian_mixture import GaussianMixture
 from gen_jax.models.gmm import GaussianMixtureEM, GaussianMixtureParams
+from gen_jax.models.lda import LatentDirichletAllocation
+from gen_jax.models.lda_coherence import umass_coherence
+from gen_jax.models.lda_gibbs import make_gibbs_step
+from gen_jax.models.lda_online import make_online_lda_step
+from gen_jax.models.lda_vb import LDAParams, LDAVariationalEM
 from gen_jax.models.naive_bayes import NaiveBayes
 from gen_jax.models.pcfg import PCFG
 from gen_jax.models.pcfg_classifier import PCFGAuthorshipClassifier
@@ -50,6 +55,9 @@ __all__ = [
     "GaussianMixtureParams",
     "FitResult",
     "Hook",
+    "LDAParams",
+    "LDAVariationalEM",
+    "LatentDirichletAllocation",
     "MLPDecoder",
     "MLPEncoder",
     "NaiveBayes",
@@ -69,7 +77,9 @@ __all__ = [
     "fit_em",
     "fit",
     "make_em_step",
+    "make_gibbs_step",
     "make_mesh",
+    "make_online_lda_step",
     "make_stochastic_em_step",
     "make_vae_step",
     "replicated",
@@ -77,5 +87,6 @@ __all__ = [
     "shard_batch",
     "split_named",
     "step_key",
+    "umass_coherence",
     "vae_objective",
 ]

@@ -10,6 +10,15 @@ Everything here returns numpy arrays. Typical use::
 """
 
 from gen_jax.data.arrays import ArraySource
+from gen_jax.data.bag_of_words import (
+    BagOfWords,
+    Vocabulary,
+    bag_of_words,
+    build_vocabulary,
+    pydoc_documents,
+    text_folder_documents,
+    tokenize,
+)
 from gen_jax.data.embedded import DIGITS_IMAGE_SIZES, load_digits
 from gen_jax.data.errors import DatasetUnavailableError
 from gen_jax.data.iterator import BatchIterator
@@ -29,17 +38,24 @@ __all__ = [
     "DIGITS_IMAGE_SIZES",
     "TFDS_DATASETS",
     "ArraySource",
+    "BagOfWords",
     "BatchIterator",
     "DatasetUnavailableError",
     "RandomAccessSource",
     "TfdsImageSource",
+    "Vocabulary",
+    "bag_of_words",
+    "build_vocabulary",
     "default_tfds_data_dir",
     "gaussian_mixture_2d",
     "load_digits",
     "load_source",
     "load_tfds",
     "moons",
+    "pydoc_documents",
     "pydoc_topic_documents",
     "pydoc_topics_text",
     "ring",
+    "text_folder_documents",
+    "tokenize",
 ]
