@@ -24,6 +24,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m benchmarks.vae_step
 	$(BIN)/python -m benchmarks.gmm_em
+	$(BIN)/python -m benchmarks.hmm
 	$(BIN)/python -m benchmarks.pcfg
 	$(BIN)/python -m benchmarks.lda
 

@@ -17,6 +17,19 @@ from gen_jax.core.rng import root_key, split_named, step_key
 from gen_jax.core.sharding import batch_sharding, make_mesh, replicated, shard_batch
 from gen_jax.core.state import AdversarialState, EMState, Player, TrainState
 from gen_jax.core.step import Step, compile_init, compile_step
+from gen_jax.inference.hmm import (
+    HMMFilterResult,
+    HMMPosterior,
+    hmm_backward,
+    hmm_filter,
+    hmm_log_likelihood,
+    hmm_posterior_sample,
+    hmm_smoother,
+    hmm_two_slice_marginals,
+    hmm_viterbi,
+    sample_markov_chain,
+)
+from gen_jax.inference.hmm_parallel import parallel_hmm_filter, parallel_hmm_smoother
 from gen_jax.inference.pcfg import PCFGParams
 from gen_jax.models.bayesnet import BayesianNetwork
 from gen_jax.models.bayesnet_em import BayesNetEM
@@ -24,11 +37,14 @@ from gen_jax.models.categorical_mixture import CategoricalMixture
 from gen_jax.models.categorical_mixture_em import CategoricalMixtureEM, CategoricalMixtureParams
 from gen_jax.models.gaussian_mixture import GaussianMixture
 from gen_jax.models.gmm import GaussianMixtureEM, GaussianMixtureParams
+from gen_jax.models.hmm import CategoricalHMM, GaussianHMM
+from gen_jax.models.hmm_em import HiddenMarkovEM, HMMParams
 from gen_jax.models.lda import LatentDirichletAllocation
 from gen_jax.models.lda_coherence import umass_coherence
 from gen_jax.models.lda_gibbs import make_gibbs_step
 from gen_jax.models.lda_online import make_online_lda_step
 from gen_jax.models.lda_vb import LDAParams, LDAVariationalEM
+from gen_jax.models.markov_chain import MarkovChain
 from gen_jax.models.naive_bayes import NaiveBayes
 from gen_jax.models.pcfg import PCFG
 from gen_jax.models.pcfg_classifier import PCFGAuthorshipClassifier
@@ -38,10 +54,12 @@ from gen_jax.models.vae import VAE, ConvDecoder, ConvEncoder, MLPDecoder, MLPEnc
 __version__ = "0.1.0"
 
 __all__ = [
+    "PCFG",
     "VAE",
     "AdversarialState",
     "BayesNetEM",
     "BayesianNetwork",
+    "CategoricalHMM",
     "CategoricalMixture",
     "CategoricalMixtureEM",
     "CategoricalMixtureParams",
@@ -50,19 +68,24 @@ __all__ = [
     "ConvEncoder",
     "EMResult",
     "EMState",
+    "FitResult",
+    "GaussianHMM",
     "GaussianMixture",
     "GaussianMixtureEM",
     "GaussianMixtureParams",
-    "FitResult",
+    "HMMFilterResult",
+    "HMMParams",
+    "HMMPosterior",
+    "HiddenMarkovEM",
     "Hook",
     "LDAParams",
     "LDAVariationalEM",
     "LatentDirichletAllocation",
     "MLPDecoder",
     "MLPEncoder",
+    "MarkovChain",
     "NaiveBayes",
     "NonFiniteError",
-    "PCFG",
     "PCFGAuthorshipClassifier",
     "PCFGInsideOutsideEM",
     "PCFGParams",
@@ -74,16 +97,26 @@ __all__ = [
     "compile_step",
     "conv_vae",
     "em_iteration",
-    "fit_em",
     "fit",
+    "fit_em",
+    "hmm_backward",
+    "hmm_filter",
+    "hmm_log_likelihood",
+    "hmm_posterior_sample",
+    "hmm_smoother",
+    "hmm_two_slice_marginals",
+    "hmm_viterbi",
     "make_em_step",
     "make_gibbs_step",
     "make_mesh",
     "make_online_lda_step",
     "make_stochastic_em_step",
     "make_vae_step",
+    "parallel_hmm_filter",
+    "parallel_hmm_smoother",
     "replicated",
     "root_key",
+    "sample_markov_chain",
     "shard_batch",
     "split_named",
     "step_key",

@@ -1,0 +1,200 @@
+"""Generate casino rolls, fit a two-state CategoricalHMM, decode and plot against the truth."""
+
+from __future__ import annotations
+
+import functools
+import shutil
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from matplotlib.figure import Figure
+from ml_collections import ConfigDict
+
+from gen_jax.core.checkpoint import Checkpointer
+from gen_jax.core.metrics import MetricWriter
+from gen_jax.inference.hmm import sample_markov_chain
+from gen_jax.models.hmm import CategoricalHMM
+from gen_jax.models.hmm_em import CategoricalEmissionParams, HMMParams, sample_categorical_emissions
+from gen_jax.viz import write_report
+from gen_jax.viz.atomic import save_figure_png
+
+
+def true_casino(config: ConfigDict) -> CategoricalHMM:
+    """The generating model: state 0 a fair die, state 1 a loaded one."""
+    loaded = np.full(6, (1 - config.loaded_six_probability) / 5)
+    loaded[5] = config.loaded_six_probability
+    model = CategoricalHMM(2, n_features=6)
+    model.startprob_ = np.asarray(config.true_startprob, np.float64)
+    model.transmat_ = np.asarray(config.true_transmat, np.float64)
+    model.emissionprob_ = np.stack([np.full(6, 1 / 6), loaded])
+    return model
+
+
+@functools.partial(jax.jit, static_argnums=(2,))
+def _sample_sequences(params: HMMParams, keys: jax.Array, num_steps: int):
+    """``(dice, rolls)``, each ``[len(keys), num_steps]``: one sequence per key."""
+
+    def one(key):
+        chain_key, roll_key = jax.random.split(key)
+        dice = sample_markov_chain(
+            params.start_probs, params.transition_matrix, num_steps, key=chain_key
+        )
+        return dice, sample_categorical_emissions(params.emission, dice, key=roll_key)
+
+    return jax.vmap(one)(keys)
+
+
+def generate(model: CategoricalHMM, num_sequences: int, mean_length: int, key: jax.Array):
+    """``(rolls [n, 1], dice [n], lengths)``: sequences with lengths uniform in
+    ``[mean/2, 3 mean/2]``, all drawn in one compiled call and cut to length."""
+    length_key, sequence_key = jax.random.split(key)
+    lengths = np.asarray(
+        jax.random.randint(length_key, (num_sequences,), mean_length // 2, 3 * mean_length // 2)
+    )
+    params = HMMParams(
+        jnp.asarray(model.startprob_, jnp.float32),
+        jnp.asarray(model.transmat_, jnp.float32),
+        CategoricalEmissionParams(jnp.asarray(model.emissionprob_, jnp.float32)),
+    )
+    keys = jax.random.split(sequence_key, num_sequences)
+    dice, rolls = jax.device_get(_sample_sequences(params, keys, 3 * mean_length // 2))
+    keep = np.arange(dice.shape[1])[None, :] < lengths[:, None]
+    return rolls[keep][:, None], dice[keep], lengths
+
+
+def _align(model: CategoricalHMM) -> CategoricalHMM:
+    """Relabel the states so that state 1 is the one more likely to roll a six."""
+    if model.emissionprob_[0, 5] > model.emissionprob_[1, 5]:
+        order = np.array([1, 0])
+        model.startprob_ = model.startprob_[order]
+        model.transmat_ = model.transmat_[np.ix_(order, order)]
+        model.emissionprob_ = model.emissionprob_[order]
+    return model
+
+
+def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
+    """Fit, evaluate and plot; returns the final metrics."""
+    workdir = Path(workdir)
+    truth = true_casino(config)
+    train_key, test_key, sample_key = jax.random.split(jax.random.key(config.seed), 3)
+    rolls, dice, lengths = generate(truth, config.num_sequences, config.mean_length, train_key)
+    test_rolls, _, test_lengths = generate(
+        truth, config.num_test_sequences, config.mean_length, test_key
+    )
+    sticky = config.initial_transmat is not None
+    model = CategoricalHMM(
+        2,
+        n_features=6,
+        n_iter=config.num_steps,
+        tol=config.tol,
+        init_params="se" if sticky else "ste",
+        random_state=config.seed,
+    )
+    if sticky:
+        model.transmat_ = np.asarray(config.initial_transmat, np.float64)
+    start = time.perf_counter()
+    model.fit(rolls, lengths)
+    fit_seconds = time.perf_counter() - start
+    _align(model)
+
+    writer = MetricWriter(workdir)
+    per_roll = model.log_likelihood_history_ / len(rolls)
+    for iteration, value in enumerate(per_roll, start=1):
+        writer.write(iteration, {"log_likelihood_per_roll": value})
+    writer.close()
+    _save_checkpoint(workdir, model, config.seed)
+
+    decoded = model.predict(rolls, lengths)
+    loaded_posterior = model.predict_proba(rolls, lengths)[:, 1]
+    true_decoded = truth.predict(rolls, lengths)
+    generated, generated_dice = model.sample(config.num_generated, key=sample_key)
+    images = {
+        "The die used (grey band: loaded), the Viterbi path of the fitted model and the "
+        "posterior P(loaded | rolls), first sequence": _plot_decoding(
+            workdir / "decoding.png", rolls, dice, decoded, loaded_posterior, config.plot_rolls
+        ),
+        "Rolls sampled from the fitted model, with the die it used": _plot_decoding(
+            workdir / "samples" / "samples.png",
+            generated,
+            generated_dice,
+            None,
+            None,
+            config.num_generated,
+        ),
+        "Fitted and true parameters": _plot_parameters(workdir / "parameters.png", model, truth),
+    }
+    final = {
+        "log_likelihood_per_roll": per_roll[-1],
+        "n_iter": model.n_iter_,
+        "converged": int(model.converged_),
+        "test_log_likelihood_per_roll": model.score(test_rolls, test_lengths) / len(test_rolls),
+        "true_model_test_log_likelihood_per_roll": truth.score(test_rolls, test_lengths)
+        / len(test_rolls),
+        "viterbi_accuracy": np.mean(decoded == dice),
+        "true_model_viterbi_accuracy": np.mean(true_decoded == dice),
+        "fitted_p_six_loaded": model.emissionprob_[1, 5],
+        "fitted_p_fair_to_loaded": model.transmat_[0, 1],
+        "fitted_p_loaded_to_fair": model.transmat_[1, 0],
+        "fit_seconds": fit_seconds,
+    }
+    final = {key: float(value) for key, value in final.items()}
+    write_report(
+        workdir,
+        title="Occasionally dishonest casino: two-state categorical HMM",
+        config=config.to_dict(),
+        final_metrics=final,
+        images={caption: str(path) for caption, path in images.items()},
+    )
+    return final
+
+
+def _plot_decoding(path, rolls, dice, decoded, posterior, num_rolls) -> Path:
+    steps = np.arange(min(num_rolls, len(rolls)))
+    figure = Figure(figsize=(11, 3.2))
+    axis = figure.add_subplot()
+    axis.fill_between(steps, 0, 7, where=dice[steps] == 1, color="0.85", step="mid", label="loaded")
+    axis.plot(steps, rolls[steps, 0] + 1, ".", color="k", markersize=3, label="roll")
+    if decoded is not None:
+        axis.plot(steps, 0.5 + 6 * decoded[steps], color="tab:red", lw=1.2, label="Viterbi")
+        axis.plot(steps, 0.5 + 6 * posterior[steps], color="tab:blue", lw=0.8, label="P(loaded)")
+    axis.set(xlabel="roll", ylabel="face", ylim=(0, 7.2), xlim=(0, steps[-1]))
+    axis.legend(loc="upper right", fontsize=7, ncol=4)
+    figure.tight_layout()
+    return save_figure_png(path, figure)
+
+
+def _plot_parameters(path, model, truth) -> Path:
+    figure = Figure(figsize=(8, 3))
+    axes = figure.subplots(1, 2)
+    faces = np.arange(1, 7)
+    for state, name in enumerate(("fair", "loaded")):
+        axes[0].bar(faces + 0.2 * (2 * state - 1), model.emissionprob_[state], 0.4, label=name)
+        axes[0].step(faces, truth.emissionprob_[state], where="mid", color="k", lw=0.8)
+    axes[0].set(title="P(face | die): fitted bars, true lines", xlabel="face")
+    axes[0].legend(fontsize=7)
+    labels = ["fair→fair", "fair→loaded", "loaded→fair", "loaded→loaded"]
+    axes[1].bar(np.arange(4) - 0.2, model.transmat_.ravel(), 0.4, label="fitted")
+    axes[1].bar(np.arange(4) + 0.2, truth.transmat_.ravel(), 0.4, label="true")
+    axes[1].set_xticks(np.arange(4), labels, fontsize=7)
+    axes[1].set(title="transition probabilities")
+    axes[1].legend(fontsize=7)
+    figure.tight_layout()
+    return save_figure_png(path, figure)
+
+
+def _save_checkpoint(workdir: Path, model: CategoricalHMM, seed: int) -> None:
+    """The fitted parameters as an orbax checkpoint at step ``n_iter_``."""
+    directory = workdir / "checkpoints"
+    if directory.is_dir():
+        shutil.rmtree(directory)
+    checkpointer = Checkpointer(directory, keep=1)
+    state = {
+        name: jnp.asarray(getattr(model, name))
+        for name in ("startprob_", "transmat_", "emissionprob_")
+    }
+    meta = {"n_iter": model.n_iter_, "converged": model.converged_, "seed": seed}
+    checkpointer.save(step=model.n_iter_, state=state, meta=meta)
+    checkpointer.close()

@@ -1,0 +1,148 @@
+"""Fit a character-level CategoricalHMM to text, report held-out likelihood, sample text."""
+
+from __future__ import annotations
+
+import collections
+import shutil
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from matplotlib.figure import Figure
+from ml_collections import ConfigDict
+
+from gen_jax.core.checkpoint import Checkpointer
+from gen_jax.core.metrics import MetricWriter
+from gen_jax.data import pydoc_topics_text
+from gen_jax.models.hmm import CategoricalHMM
+from gen_jax.viz import write_report
+from gen_jax.viz.atomic import save_figure_png
+
+OTHER = "\N{REPLACEMENT CHARACTER}"
+
+
+def load_text(config: ConfigDict) -> str:
+    """The configured text: a user file or Python's help topics, cut and normalised."""
+    if config.text_path is None:
+        text = pydoc_topics_text()
+    else:
+        path = Path(config.text_path).expanduser()
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"text_path={config.text_path!r} is not a file; pass a UTF-8 text file, or "
+                "leave text_path unset to use Python's pydoc_data help topics"
+            )
+        text = path.read_text(encoding="utf-8")
+    text = " ".join(text.split())  # one space for any run of whitespace
+    if config.lowercase:
+        text = text.lower()
+    if config.num_characters:
+        text = text[: config.num_characters]
+    if len(text) < 4 * config.sequence_length:
+        raise ValueError(f"the text has {len(text)} characters; it needs a few sequences' worth")
+    return text
+
+
+def encode(text: str, vocabulary_size: int) -> tuple[np.ndarray, list[str]]:
+    """``(symbols [n], alphabet)``: the most frequent characters, the rest as ``OTHER``."""
+    common = [c for c, _ in collections.Counter(text).most_common(vocabulary_size - 1)]
+    alphabet = common + [OTHER]
+    index = {c: i for i, c in enumerate(common)}
+    return np.array([index.get(c, len(common)) for c in text], np.int32), alphabet
+
+
+def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
+    """Fit, evaluate and sample; returns the final metrics."""
+    workdir = Path(workdir)
+    symbols, alphabet = encode(load_text(config), config.vocabulary_size)
+    num_sequences = len(symbols) // config.sequence_length
+    sequences = symbols[: num_sequences * config.sequence_length].reshape(num_sequences, -1)
+    num_test = max(1, int(config.test_fraction * num_sequences))
+    train_x, test_x = sequences[num_test:].reshape(-1, 1), sequences[:num_test].reshape(-1, 1)
+    train_lengths = np.full(num_sequences - num_test, config.sequence_length)
+    test_lengths = np.full(num_test, config.sequence_length)
+
+    model = CategoricalHMM(
+        config.num_states,
+        n_features=len(alphabet),
+        emissionprob_prior=1.0 + config.emission_pseudo_count,
+        n_iter=config.num_steps,
+        tol=config.tol,
+        random_state=config.seed,
+    )
+    start = time.perf_counter()
+    model.fit(train_x, train_lengths)
+    fit_seconds = time.perf_counter() - start
+
+    writer = MetricWriter(workdir)
+    for iteration, value in enumerate(model.log_likelihood_history_ / len(train_x), start=1):
+        writer.write(iteration, {"log_likelihood_per_character": value})
+    writer.close()
+    _save_checkpoint(workdir, model, config.seed)
+
+    unigram = np.bincount(train_x[:, 0], minlength=len(alphabet)) + 1.0
+    unigram_score = np.mean(np.log(unigram / unigram.sum())[test_x[:, 0]])
+    generated, _ = model.sample(config.num_generated, key=jax.random.key(config.seed))
+    sample_text = "".join(alphabet[s] for s in generated[:, 0])
+    images = {
+        "Text sampled from the fitted HMM": _plot_text(
+            workdir / "samples" / "sample.png", sample_text
+        ),
+        "Each hidden state's most likely characters (height: probability)": _plot_states(
+            workdir / "states.png", model.emissionprob_, alphabet
+        ),
+    }
+    (workdir / "samples" / "sample.txt").write_text(sample_text, encoding="utf-8")
+    final = {
+        "log_likelihood_per_character": model.log_likelihood_history_[-1] / len(train_x),
+        "test_log_likelihood_per_character": model.score(test_x, test_lengths) / len(test_x),
+        "unigram_test_log_likelihood_per_character": unigram_score,
+        "n_iter": model.n_iter_,
+        "converged": int(model.converged_),
+        "fit_seconds": fit_seconds,
+    }
+    final = {key: float(value) for key, value in final.items()}
+    write_report(
+        workdir,
+        title=f"Character-level HMM, {config.num_states} states, {len(symbols):,} characters",
+        config=config.to_dict(),
+        final_metrics=final,
+        images={caption: str(path) for caption, path in images.items()},
+    )
+    return final
+
+
+def _plot_text(path, text: str, width: int = 100) -> Path:
+    lines = [text[i : i + width] for i in range(0, len(text), width)]
+    figure = Figure(figsize=(11, 0.25 * len(lines) + 0.5))
+    figure.text(0.01, 0.98, "\n".join(lines), family="monospace", fontsize=8, va="top")
+    return save_figure_png(path, figure)
+
+
+def _plot_states(path, emissionprob: np.ndarray, alphabet: list[str], top: int = 8) -> Path:
+    num_states = emissionprob.shape[0]
+    figure = Figure(figsize=(11, 1.2 * num_states))
+    axes = figure.subplots(num_states, 1, squeeze=False)[:, 0]
+    for state, axis in enumerate(axes):
+        order = np.argsort(emissionprob[state])[::-1][:top]
+        axis.bar(np.arange(top), emissionprob[state, order])
+        axis.set_xticks(np.arange(top), [repr(alphabet[i])[1:-1] for i in order])
+        axis.set_ylabel(f"state {state}", fontsize=7)
+    figure.tight_layout()
+    return save_figure_png(path, figure)
+
+
+def _save_checkpoint(workdir: Path, model: CategoricalHMM, seed: int) -> None:
+    directory = workdir / "checkpoints"
+    if directory.is_dir():
+        shutil.rmtree(directory)
+    checkpointer = Checkpointer(directory, keep=1)
+    state = {
+        name: jnp.asarray(getattr(model, name))
+        for name in ("startprob_", "transmat_", "emissionprob_")
+    }
+    meta = {"n_iter": model.n_iter_, "converged": model.converged_, "seed": seed}
+    checkpointer.save(step=model.n_iter_, state=state, meta=meta)
+    checkpointer.close()
