@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.hmm
 	$(BIN)/python -m benchmarks.pcfg
 	$(BIN)/python -m benchmarks.lda
+	$(BIN)/python -m benchmarks.rbm
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff

@@ -3,6 +3,14 @@
 Public names only; submodules may move. See README.md and DESIGN.md.
 """
 
+from gen_jax.algorithms.contrastive import (
+    ContrastiveState,
+    GibbsNoise,
+    contrastive_gradients,
+    contrastive_state_shardings,
+    make_boltzmann_step,
+    make_contrastive_step,
+)
 from gen_jax.algorithms.em import (
     EMResult,
     em_iteration,
@@ -17,6 +25,7 @@ from gen_jax.core.rng import root_key, split_named, step_key
 from gen_jax.core.sharding import batch_sharding, make_mesh, replicated, shard_batch
 from gen_jax.core.state import AdversarialState, EMState, Player, TrainState
 from gen_jax.core.step import Step, compile_init, compile_step
+from gen_jax.inference.ais import AISResult, rbm_ais_log_partition
 from gen_jax.inference.hmm import (
     HMMFilterResult,
     HMMPosterior,
@@ -33,8 +42,11 @@ from gen_jax.inference.hmm_parallel import parallel_hmm_filter, parallel_hmm_smo
 from gen_jax.inference.pcfg import PCFGParams
 from gen_jax.models.bayesnet import BayesianNetwork
 from gen_jax.models.bayesnet_em import BayesNetEM
+from gen_jax.models.bernoulli_rbm import BernoulliRBM
+from gen_jax.models.boltzmann import BoltzmannParams, simulated_annealing
 from gen_jax.models.categorical_mixture import CategoricalMixture
 from gen_jax.models.categorical_mixture_em import CategoricalMixtureEM, CategoricalMixtureParams
+from gen_jax.models.dbn import DeepBeliefNetwork
 from gen_jax.models.gaussian_mixture import GaussianMixture
 from gen_jax.models.gmm import GaussianMixtureEM, GaussianMixtureParams
 from gen_jax.models.hmm import CategoricalHMM, GaussianHMM
@@ -49,6 +61,7 @@ from gen_jax.models.naive_bayes import NaiveBayes
 from gen_jax.models.pcfg import PCFG
 from gen_jax.models.pcfg_classifier import PCFGAuthorshipClassifier
 from gen_jax.models.pcfg_em import PCFGInsideOutsideEM
+from gen_jax.models.rbm import RBMParams
 from gen_jax.models.vae import VAE, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, conv_vae
 
 __version__ = "0.1.0"
@@ -56,16 +69,21 @@ __version__ = "0.1.0"
 __all__ = [
     "PCFG",
     "VAE",
+    "AISResult",
     "AdversarialState",
     "BayesNetEM",
     "BayesianNetwork",
+    "BernoulliRBM",
+    "BoltzmannParams",
     "CategoricalHMM",
     "CategoricalMixture",
     "CategoricalMixtureEM",
     "CategoricalMixtureParams",
     "Checkpointer",
+    "ContrastiveState",
     "ConvDecoder",
     "ConvEncoder",
+    "DeepBeliefNetwork",
     "EMResult",
     "EMState",
     "FitResult",
@@ -73,6 +91,7 @@ __all__ = [
     "GaussianMixture",
     "GaussianMixtureEM",
     "GaussianMixtureParams",
+    "GibbsNoise",
     "HMMFilterResult",
     "HMMParams",
     "HMMPosterior",
@@ -90,11 +109,14 @@ __all__ = [
     "PCFGInsideOutsideEM",
     "PCFGParams",
     "Player",
+    "RBMParams",
     "Step",
     "TrainState",
     "batch_sharding",
     "compile_init",
     "compile_step",
+    "contrastive_gradients",
+    "contrastive_state_shardings",
     "conv_vae",
     "em_iteration",
     "fit",
@@ -106,6 +128,8 @@ __all__ = [
     "hmm_smoother",
     "hmm_two_slice_marginals",
     "hmm_viterbi",
+    "make_boltzmann_step",
+    "make_contrastive_step",
     "make_em_step",
     "make_gibbs_step",
     "make_mesh",
@@ -114,10 +138,12 @@ __all__ = [
     "make_vae_step",
     "parallel_hmm_filter",
     "parallel_hmm_smoother",
+    "rbm_ais_log_partition",
     "replicated",
     "root_key",
     "sample_markov_chain",
     "shard_batch",
+    "simulated_annealing",
     "split_named",
     "step_key",
     "umass_coherence",

@@ -48,6 +48,11 @@ def image_iterator(num_examples=64, batch_size=16, seed=0):
     return BatchIterator(source, batch_size, seed=seed)
 
 
+def binary_batch(batch_size=16, num_visible=12, seed=0):
+    rng = np.random.default_rng(seed)
+    return {"x": (rng.random((batch_size, num_visible)) < 0.3).astype(np.float32)}
+
+
 def points_batch(batch_size=64, seed=0):
     rng = np.random.default_rng(seed)
     return {"x": rng.normal(size=(batch_size, 2)).astype(np.float32)}

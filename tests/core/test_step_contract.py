@@ -9,11 +9,14 @@ the same result on 8 devices as on 1, consume its donated state, and agree with
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 
+from gen_jax.algorithms.contrastive import make_contrastive_step
 from gen_jax.core.sharding import batch_sharding, make_mesh, shard_batch, state_shardings
 from gen_jax.core.step import compile_init, compile_step
 from tests.core.cases import (
+    binary_batch,
     conv_vae_step,
     em_gmm_step,
     image_batch,
@@ -28,6 +31,13 @@ REGISTRY = {
     "em_gmm_full": lambda: (em_gmm_step("full"), points_batch()),
     "em_gmm_tied": lambda: (em_gmm_step("tied"), points_batch()),
     "stochastic_em_gmm_diag": lambda: (stochastic_em_gmm_step("diag"), points_batch()),
+    "rbm_pcd1": lambda: (make_contrastive_step(optax.sgd(0.1), num_hidden=5), binary_batch()),
+    "rbm_cd2_gaussian": lambda: (
+        make_contrastive_step(
+            optax.sgd(0.01), num_hidden=5, num_gibbs_steps=2, persistent=False, visible="gaussian"
+        ),
+        binary_batch(),
+    ),
 }
 
 
