@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.pcfg
 	$(BIN)/python -m benchmarks.lda
 	$(BIN)/python -m benchmarks.rbm
+	$(BIN)/python -m benchmarks.bayesnet
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff

@@ -42,6 +42,7 @@ from gen_jax.inference.hmm_parallel import parallel_hmm_filter, parallel_hmm_smo
 from gen_jax.inference.pcfg import PCFGParams
 from gen_jax.models.bayesnet import BayesianNetwork
 from gen_jax.models.bayesnet_em import BayesNetEM
+from gen_jax.models.bayesnet_search import hill_climb_search, markov_equivalent, structure_score
 from gen_jax.models.bernoulli_rbm import BernoulliRBM
 from gen_jax.models.boltzmann import BoltzmannParams, simulated_annealing
 from gen_jax.models.categorical_mixture import CategoricalMixture
@@ -62,6 +63,7 @@ from gen_jax.models.pcfg import PCFG
 from gen_jax.models.pcfg_classifier import PCFGAuthorshipClassifier
 from gen_jax.models.pcfg_em import PCFGInsideOutsideEM
 from gen_jax.models.rbm import RBMParams
+from gen_jax.models.sigmoid_belief import FullyVisibleSigmoidBeliefNet, make_fvsbn_step
 from gen_jax.models.vae import VAE, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, conv_vae
 
 __version__ = "0.1.0"
@@ -87,6 +89,7 @@ __all__ = [
     "EMResult",
     "EMState",
     "FitResult",
+    "FullyVisibleSigmoidBeliefNet",
     "GaussianHMM",
     "GaussianMixture",
     "GaussianMixtureEM",
@@ -121,6 +124,7 @@ __all__ = [
     "em_iteration",
     "fit",
     "fit_em",
+    "hill_climb_search",
     "hmm_backward",
     "hmm_filter",
     "hmm_log_likelihood",
@@ -131,11 +135,13 @@ __all__ = [
     "make_boltzmann_step",
     "make_contrastive_step",
     "make_em_step",
+    "make_fvsbn_step",
     "make_gibbs_step",
     "make_mesh",
     "make_online_lda_step",
     "make_stochastic_em_step",
     "make_vae_step",
+    "markov_equivalent",
     "parallel_hmm_filter",
     "parallel_hmm_smoother",
     "rbm_ais_log_partition",
@@ -146,6 +152,7 @@ __all__ = [
     "simulated_annealing",
     "split_named",
     "step_key",
+    "structure_score",
     "umass_coherence",
     "vae_objective",
 ]

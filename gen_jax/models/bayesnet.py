@@ -7,6 +7,8 @@ latent (:mod:`~gen_jax.models.bayesnet_em` on :func:`~gen_jax.algorithms.em.fit_
 Inference is exact variable elimination (:mod:`~gen_jax.inference.variable_elimination`),
 jit-compiled once per query shape; ``likelihood_weighting`` is the sampling alternative
 for networks too wide for exact inference (:mod:`~gen_jax.inference.sampling_bn`).
+``from_structure_search`` learns the DAG itself by hill climbing on a BIC, K2 or BDeu score
+(:mod:`~gen_jax.models.bayesnet_search`).
 
 States are integer indices ``0..r-1``; nodes with state names (given, or inferred from
 non-numeric DataFrame columns) also accept and report those names.
@@ -28,6 +30,7 @@ from gen_jax.inference import sampling_bn, variable_elimination
 from gen_jax.models import bayesnet_cpt
 from gen_jax.models.bayesnet_data import encode_table
 from gen_jax.models.bayesnet_em import BayesNetEM, random_log_cpts
+from gen_jax.models.bayesnet_search import hill_climb_search
 from gen_jax.models.bayesnet_structure import BayesNetStructure, make_structure
 from gen_jax.models.validation import check_sample_weight
 
@@ -169,6 +172,34 @@ class BayesianNetwork:
             self.n_iter_, self.converged_, self.log_likelihood_history_ = 0, True, np.zeros(0)
 
     # -- fitting ---------------------------------------------------------------------------
+    @classmethod
+    def from_structure_search(
+        cls, data, *, network_options: Mapping | None = None, **search_options
+    ) -> BayesianNetwork:
+        """Learn the DAG by :func:`~gen_jax.models.bayesnet_search.hill_climb_search`, then
+        fit its CPTs to the same data.
+
+        Args:
+            data: complete ``[N, V]`` array or DataFrame.
+            network_options: constructor arguments of the network (``prior``, ...).
+            **search_options: arguments of ``hill_climb_search`` (``score``,
+                ``max_parents``, ``black_list``, ``white_list``, ``restarts``, ...).
+
+        Returns:
+            The fitted network; ``search_result_`` holds the search's result.
+        """
+        result = hill_climb_search(data, **search_options)
+        model = cls(
+            result.edges,
+            cardinalities=result.cardinalities,
+            nodes=result.nodes,
+            state_names={k: v for k, v in result.state_names.items() if v is not None},
+            **dict(network_options or {}),
+        )
+        model.fit(data)
+        model.search_result_ = result
+        return model
+
     def fit(self, data, *, weights=None, mask=None, key: jax.Array | None = None):
         """Estimate the CPTs; returns ``self``.
 

@@ -15,6 +15,7 @@ import pytest
 from gen_jax.algorithms.contrastive import make_contrastive_step
 from gen_jax.core.sharding import batch_sharding, make_mesh, shard_batch, state_shardings
 from gen_jax.core.step import compile_init, compile_step
+from gen_jax.models.sigmoid_belief import make_fvsbn_step
 from tests.core.cases import (
     binary_batch,
     conv_vae_step,
@@ -38,6 +39,7 @@ REGISTRY = {
         ),
         binary_batch(),
     ),
+    "fvsbn_adam": lambda: (make_fvsbn_step(optax.adam(0.01), l2_penalty=0.01), binary_batch()),
 }
 
 
