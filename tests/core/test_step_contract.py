@@ -25,6 +25,7 @@ from tests.core.cases import (
     points_batch,
     stochastic_em_gmm_step,
 )
+from tests.core.sequence_cases import em_hmm_step, em_pcfg_step_and_batch, sequence_batch
 
 REGISTRY = {
     "vae_conv_mse": lambda: (conv_vae_step(), image_batch()),
@@ -40,6 +41,8 @@ REGISTRY = {
         binary_batch(),
     ),
     "fvsbn_adam": lambda: (make_fvsbn_step(optax.adam(0.01), l2_penalty=0.01), binary_batch()),
+    "em_hmm_gaussian_diag": lambda: (em_hmm_step(), sequence_batch()),
+    "em_pcfg": em_pcfg_step_and_batch,
 }
 
 
