@@ -18,6 +18,11 @@ from gen_jax.algorithms.em import (
     make_em_step,
     make_stochastic_em_step,
 )
+from gen_jax.algorithms.supervised import (
+    SupervisedState,
+    classifier_objective,
+    make_classifier_step,
+)
 from gen_jax.algorithms.variational import make_vae_step, vae_objective
 from gen_jax.core.checkpoint import Checkpointer
 from gen_jax.core.loop import FitResult, Hook, NonFiniteError, fit
@@ -25,6 +30,18 @@ from gen_jax.core.rng import root_key, split_named, step_key
 from gen_jax.core.sharding import batch_sharding, make_mesh, replicated, shard_batch
 from gen_jax.core.state import AdversarialState, EMState, Player, TrainState
 from gen_jax.core.step import Step, compile_init, compile_step
+from gen_jax.eval import (
+    bits_per_dimension,
+    classifier_score,
+    density_coverage,
+    digits_feature_network,
+    frechet_distance,
+    inception_feature_network,
+    kernel_inception_distance,
+    perplexity,
+    precision_recall,
+    vae_log_likelihood,
+)
 from gen_jax.inference.ais import AISResult, rbm_ais_log_partition
 from gen_jax.inference.hmm import (
     HMMFilterResult,
@@ -47,6 +64,7 @@ from gen_jax.models.bernoulli_rbm import BernoulliRBM
 from gen_jax.models.boltzmann import BoltzmannParams, simulated_annealing
 from gen_jax.models.categorical_mixture import CategoricalMixture
 from gen_jax.models.categorical_mixture_em import CategoricalMixtureEM, CategoricalMixtureParams
+from gen_jax.models.classifiers import ConvClassifier, MLPClassifier
 from gen_jax.models.dbn import DeepBeliefNetwork
 from gen_jax.models.gaussian_mixture import GaussianMixture
 from gen_jax.models.gmm import GaussianMixtureEM, GaussianMixtureParams
@@ -83,6 +101,7 @@ __all__ = [
     "CategoricalMixtureParams",
     "Checkpointer",
     "ContrastiveState",
+    "ConvClassifier",
     "ConvDecoder",
     "ConvEncoder",
     "DeepBeliefNetwork",
@@ -103,6 +122,7 @@ __all__ = [
     "LDAParams",
     "LDAVariationalEM",
     "LatentDirichletAllocation",
+    "MLPClassifier",
     "MLPDecoder",
     "MLPEncoder",
     "MarkovChain",
@@ -114,16 +134,23 @@ __all__ = [
     "Player",
     "RBMParams",
     "Step",
+    "SupervisedState",
     "TrainState",
     "batch_sharding",
+    "bits_per_dimension",
+    "classifier_objective",
+    "classifier_score",
     "compile_init",
     "compile_step",
     "contrastive_gradients",
     "contrastive_state_shardings",
     "conv_vae",
+    "density_coverage",
+    "digits_feature_network",
     "em_iteration",
     "fit",
     "fit_em",
+    "frechet_distance",
     "hill_climb_search",
     "hmm_backward",
     "hmm_filter",
@@ -132,7 +159,10 @@ __all__ = [
     "hmm_smoother",
     "hmm_two_slice_marginals",
     "hmm_viterbi",
+    "inception_feature_network",
+    "kernel_inception_distance",
     "make_boltzmann_step",
+    "make_classifier_step",
     "make_contrastive_step",
     "make_em_step",
     "make_fvsbn_step",
@@ -144,6 +174,8 @@ __all__ = [
     "markov_equivalent",
     "parallel_hmm_filter",
     "parallel_hmm_smoother",
+    "perplexity",
+    "precision_recall",
     "rbm_ais_log_partition",
     "replicated",
     "root_key",
@@ -154,5 +186,6 @@ __all__ = [
     "step_key",
     "structure_score",
     "umass_coherence",
+    "vae_log_likelihood",
     "vae_objective",
 ]
