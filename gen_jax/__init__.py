@@ -3,6 +3,14 @@
 Public names only; submodules may move. See README.md and DESIGN.md.
 """
 
+from gen_jax.algorithms.autoencoding import (
+    autoencoder_objective,
+    contractive_penalty,
+    corrupt,
+    kl_sparsity_penalty,
+    make_autoencoder_step,
+    sigmoid_contractive_penalty,
+)
 from gen_jax.algorithms.contrastive import (
     ContrastiveState,
     GibbsNoise,
@@ -18,10 +26,22 @@ from gen_jax.algorithms.em import (
     make_em_step,
     make_stochastic_em_step,
 )
+from gen_jax.algorithms.stacked import (
+    greedy_layerwise_pretrain,
+    make_layerwise_step,
+    stacked_encode,
+)
 from gen_jax.algorithms.supervised import (
     SupervisedState,
     classifier_objective,
     make_classifier_step,
+)
+from gen_jax.algorithms.vae_family import (
+    cvae_objective,
+    elbo_objective,
+    iwae_bound,
+    make_cvae_step,
+    make_elbo_step,
 )
 from gen_jax.algorithms.variational import make_vae_step, vae_objective
 from gen_jax.core.checkpoint import Checkpointer
@@ -57,6 +77,7 @@ from gen_jax.inference.hmm import (
 )
 from gen_jax.inference.hmm_parallel import parallel_hmm_filter, parallel_hmm_smoother
 from gen_jax.inference.pcfg import PCFGParams
+from gen_jax.models.autoencoder import Autoencoder, conv_autoencoder, mlp_autoencoder
 from gen_jax.models.bayesnet import BayesianNetwork
 from gen_jax.models.bayesnet_em import BayesNetEM
 from gen_jax.models.bayesnet_search import hill_climb_search, markov_equivalent, structure_score
@@ -65,6 +86,7 @@ from gen_jax.models.boltzmann import BoltzmannParams, simulated_annealing
 from gen_jax.models.categorical_mixture import CategoricalMixture
 from gen_jax.models.categorical_mixture_em import CategoricalMixtureEM, CategoricalMixtureParams
 from gen_jax.models.classifiers import ConvClassifier, MLPClassifier
+from gen_jax.models.cvae import CVAE
 from gen_jax.models.dbn import DeepBeliefNetwork
 from gen_jax.models.gaussian_mixture import GaussianMixture
 from gen_jax.models.gmm import GaussianMixtureEM, GaussianMixtureParams
@@ -87,10 +109,12 @@ from gen_jax.models.vae import VAE, ConvDecoder, ConvEncoder, MLPDecoder, MLPEnc
 __version__ = "0.1.0"
 
 __all__ = [
+    "CVAE",
     "PCFG",
     "VAE",
     "AISResult",
     "AdversarialState",
+    "Autoencoder",
     "BayesNetEM",
     "BayesianNetwork",
     "BernoulliRBM",
@@ -136,21 +160,28 @@ __all__ = [
     "Step",
     "SupervisedState",
     "TrainState",
+    "autoencoder_objective",
     "batch_sharding",
     "bits_per_dimension",
     "classifier_objective",
     "classifier_score",
     "compile_init",
     "compile_step",
+    "contractive_penalty",
     "contrastive_gradients",
     "contrastive_state_shardings",
+    "conv_autoencoder",
     "conv_vae",
+    "corrupt",
+    "cvae_objective",
     "density_coverage",
     "digits_feature_network",
+    "elbo_objective",
     "em_iteration",
     "fit",
     "fit_em",
     "frechet_distance",
+    "greedy_layerwise_pretrain",
     "hill_climb_search",
     "hmm_backward",
     "hmm_filter",
@@ -160,18 +191,25 @@ __all__ = [
     "hmm_two_slice_marginals",
     "hmm_viterbi",
     "inception_feature_network",
+    "iwae_bound",
     "kernel_inception_distance",
+    "kl_sparsity_penalty",
+    "make_autoencoder_step",
     "make_boltzmann_step",
     "make_classifier_step",
     "make_contrastive_step",
+    "make_cvae_step",
+    "make_elbo_step",
     "make_em_step",
     "make_fvsbn_step",
     "make_gibbs_step",
+    "make_layerwise_step",
     "make_mesh",
     "make_online_lda_step",
     "make_stochastic_em_step",
     "make_vae_step",
     "markov_equivalent",
+    "mlp_autoencoder",
     "parallel_hmm_filter",
     "parallel_hmm_smoother",
     "perplexity",
@@ -181,8 +219,10 @@ __all__ = [
     "root_key",
     "sample_markov_chain",
     "shard_batch",
+    "sigmoid_contractive_penalty",
     "simulated_annealing",
     "split_named",
+    "stacked_encode",
     "step_key",
     "structure_score",
     "umass_coherence",

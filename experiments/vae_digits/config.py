@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from ml_collections import ConfigDict
 
-IN_DEMO_TOUR = True
+IN_DEMO_TOUR = False  # vae_digits_2d, the same book model with the latent analysis, is in the tour
 VARIANTS = ("tiny", "demo", "full")
 
 

@@ -5,9 +5,16 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from gen_jax.algorithms.autoencoding import make_autoencoder_step
 from gen_jax.algorithms.em import make_em_step, make_stochastic_em_step
+from gen_jax.algorithms.stacked import make_layerwise_step
+from gen_jax.algorithms.supervised import make_classifier_step
+from gen_jax.algorithms.vae_family import make_cvae_step, make_elbo_step
 from gen_jax.algorithms.variational import make_vae_step
 from gen_jax.data import ArraySource, BatchIterator
+from gen_jax.models.autoencoder import conv_autoencoder, mlp_autoencoder
+from gen_jax.models.classifiers import ConvClassifier, MLPClassifier
+from gen_jax.models.cvae import CVAE
 from gen_jax.models.gmm import GaussianMixtureEM
 from gen_jax.models.vae import VAE, MLPDecoder, MLPEncoder, conv_vae
 
@@ -74,3 +81,86 @@ def em_gmm_step(covariance_type="full"):
 def stochastic_em_gmm_step(covariance_type="diag"):
     model = GaussianMixtureEM(covariance_type)
     return make_stochastic_em_step(model, _random_responsibility_init(model), num_examples=640)
+
+
+def conv_autoencoder_step():
+    model = conv_autoencoder(
+        (8, 8, 1),
+        2,
+        encoder_filters=(4, 8),
+        encoder_strides=(1, 2),
+        decoder_filters=(8,),
+        decoder_strides=(2, 1),
+    )
+    return make_autoencoder_step(model, optax.adam(1e-3))
+
+
+def regularised_autoencoder_step():
+    """Denoising (masking), L1- and KL-sparse and contractive at once, Bernoulli loss."""
+    model = mlp_autoencoder((8, 8, 1), 4, hidden_sizes=(), code_activation="sigmoid")
+    return make_autoencoder_step(
+        model,
+        optax.adam(1e-3),
+        reconstruction="bernoulli",
+        corruption="masking",
+        corruption_level=0.2,
+        l1_weight=0.01,
+        sparsity_weight=0.1,
+        sparsity_target=0.1,
+        contractive_weight=0.1,
+    )
+
+
+def stacked_second_layer_step():
+    first = make_layerwise_step(6, optax.adam(1e-3), data_key="image")
+    layer = first.init(jax.random.key(5), image_batch()).params["layer"]
+    return make_layerwise_step(
+        4,
+        optax.adam(1e-3),
+        frozen=[layer],
+        corruption="gaussian",
+        corruption_level=0.1,
+        data_key="image",
+    )
+
+
+def labelled_image_batch(batch_size=16, size=8, seed=0):
+    rng = np.random.default_rng(seed)
+    return {
+        "image": rng.random((batch_size, size, size, 1), dtype=np.float32),
+        "label": rng.integers(0, 10, batch_size).astype(np.int32),
+    }
+
+
+def classifier_step(kind):
+    """The chapter-2 MLP or CNN (BatchNorm statistics and Dropout in the step), shrunk.
+
+    The CNN uses SGD: its convolution biases feed BatchNorm, so their gradients are
+    round-off noise, which Adam would scale up to full-size steps of random sign.
+    """
+    if kind == "mlp":
+        return make_classifier_step(MLPClassifier(hidden_sizes=(12, 8)), optax.adam(1e-3))
+    model = ConvClassifier(filters=(4, 8), strides=(1, 2), dense_units=8)
+    return make_classifier_step(model, optax.sgd(0.1))
+
+
+def learned_variance_elbo_step():
+    """beta-VAE with a learned-variance Gaussian decoder and 3 codes per example."""
+    model = VAE(
+        encoder=MLPEncoder(latent_dim=2, hidden_sizes=(16,)),
+        decoder=MLPDecoder(output_shape=(8, 8, 2), hidden_sizes=(16,)),
+    )
+    return make_elbo_step(
+        model, optax.adam(1e-3), likelihood="gaussian_learned", beta=4.0, num_samples=3
+    )
+
+
+def cvae_step():
+    model = CVAE(
+        output_shape=(8, 8, 1),
+        latent_dim=2,
+        num_classes=10,
+        encoder_hidden=(16,),
+        decoder_hidden=(16,),
+    )
+    return make_cvae_step(model, optax.adam(1e-3), num_samples=2)

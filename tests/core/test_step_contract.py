@@ -18,16 +18,28 @@ from gen_jax.core.step import compile_init, compile_step
 from gen_jax.models.sigmoid_belief import make_fvsbn_step
 from tests.core.cases import (
     binary_batch,
+    classifier_step,
+    conv_autoencoder_step,
     conv_vae_step,
+    cvae_step,
     em_gmm_step,
     image_batch,
+    labelled_image_batch,
+    learned_variance_elbo_step,
     mlp_vae_step,
     points_batch,
+    regularised_autoencoder_step,
+    stacked_second_layer_step,
     stochastic_em_gmm_step,
 )
 from tests.core.sequence_cases import em_hmm_step, em_pcfg_step_and_batch, sequence_batch
 
 REGISTRY = {
+    "vae_learned_variance_beta_k3": lambda: (learned_variance_elbo_step(), image_batch()),
+    "cvae_label_prior": lambda: (cvae_step(), labelled_image_batch()),
+    "ae_conv_mse": lambda: (conv_autoencoder_step(), image_batch()),
+    "ae_denoising_sparse_contractive": lambda: (regularised_autoencoder_step(), image_batch()),
+    "stacked_ae_second_layer": lambda: (stacked_second_layer_step(), image_batch()),
     "vae_conv_mse": lambda: (conv_vae_step(), image_batch()),
     "vae_mlp_bernoulli": lambda: (mlp_vae_step(), image_batch()),
     "em_gmm_full": lambda: (em_gmm_step("full"), points_batch()),
@@ -41,6 +53,8 @@ REGISTRY = {
         binary_batch(),
     ),
     "fvsbn_adam": lambda: (make_fvsbn_step(optax.adam(0.01), l2_penalty=0.01), binary_batch()),
+    "classifier_mlp": lambda: (classifier_step("mlp"), labelled_image_batch()),
+    "classifier_cnn_bn_dropout": lambda: (classifier_step("cnn"), labelled_image_batch()),
     "em_hmm_gaussian_diag": lambda: (em_hmm_step(), sequence_batch()),
     "em_pcfg": em_pcfg_step_and_batch,
 }

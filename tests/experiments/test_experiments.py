@@ -10,9 +10,9 @@ from gen_jax import cli, launcher
 EXPERIMENTS = launcher.list_experiments()
 
 
-def test_vae_digits_is_registered_and_in_the_tour():
-    assert "vae_digits" in EXPERIMENTS
-    assert launcher.config_module("vae_digits").IN_DEMO_TOUR
+def test_the_tour_holds_the_models_the_issues_put_there():
+    tour = {name for name in EXPERIMENTS if launcher.config_module(name).IN_DEMO_TOUR}
+    assert tour >= {"vae_digits_2d", "gmm_toy", "hmm_casino"}
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
