@@ -3,6 +3,7 @@
 Public names only; submodules may move. See README.md and DESIGN.md.
 """
 
+from gen_jax.algorithms.adversarial import make_gan_step, sample_latent
 from gen_jax.algorithms.autoencoding import (
     autoencoder_objective,
     contractive_penalty,
@@ -88,6 +89,8 @@ from gen_jax.models.categorical_mixture_em import CategoricalMixtureEM, Categori
 from gen_jax.models.classifiers import ConvClassifier, MLPClassifier
 from gen_jax.models.cvae import CVAE
 from gen_jax.models.dbn import DeepBeliefNetwork
+from gen_jax.models.dcgan import CamelDiscriminator, CamelGenerator, MLPDiscriminator, MLPGenerator
+from gen_jax.models.gan_1d import gan_value, jensen_shannon_divergence, optimal_discriminator
 from gen_jax.models.gaussian_mixture import GaussianMixture
 from gen_jax.models.gmm import GaussianMixtureEM, GaussianMixtureParams
 from gen_jax.models.hmm import CategoricalHMM, GaussianHMM
@@ -119,6 +122,8 @@ __all__ = [
     "BayesianNetwork",
     "BernoulliRBM",
     "BoltzmannParams",
+    "CamelDiscriminator",
+    "CamelGenerator",
     "CategoricalHMM",
     "CategoricalMixture",
     "CategoricalMixtureEM",
@@ -148,7 +153,9 @@ __all__ = [
     "LatentDirichletAllocation",
     "MLPClassifier",
     "MLPDecoder",
+    "MLPDiscriminator",
     "MLPEncoder",
+    "MLPGenerator",
     "MarkovChain",
     "NaiveBayes",
     "NonFiniteError",
@@ -181,6 +188,7 @@ __all__ = [
     "fit",
     "fit_em",
     "frechet_distance",
+    "gan_value",
     "greedy_layerwise_pretrain",
     "hill_climb_search",
     "hmm_backward",
@@ -192,6 +200,7 @@ __all__ = [
     "hmm_viterbi",
     "inception_feature_network",
     "iwae_bound",
+    "jensen_shannon_divergence",
     "kernel_inception_distance",
     "kl_sparsity_penalty",
     "make_autoencoder_step",
@@ -202,6 +211,7 @@ __all__ = [
     "make_elbo_step",
     "make_em_step",
     "make_fvsbn_step",
+    "make_gan_step",
     "make_gibbs_step",
     "make_layerwise_step",
     "make_mesh",
@@ -210,6 +220,7 @@ __all__ = [
     "make_vae_step",
     "markov_equivalent",
     "mlp_autoencoder",
+    "optimal_discriminator",
     "parallel_hmm_filter",
     "parallel_hmm_smoother",
     "perplexity",
@@ -217,6 +228,7 @@ __all__ = [
     "rbm_ais_log_partition",
     "replicated",
     "root_key",
+    "sample_latent",
     "sample_markov_chain",
     "shard_batch",
     "sigmoid_contractive_penalty",

@@ -16,6 +16,7 @@ from gen_jax.algorithms.contrastive import make_contrastive_step
 from gen_jax.core.sharding import batch_sharding, make_mesh, shard_batch, state_shardings
 from gen_jax.core.step import compile_init, compile_step
 from gen_jax.models.sigmoid_belief import make_fvsbn_step
+from tests.core.adversarial_cases import camel_gan_step, mlp_gan_step
 from tests.core.cases import (
     binary_batch,
     classifier_step,
@@ -35,6 +36,10 @@ from tests.core.cases import (
 from tests.core.sequence_cases import em_hmm_step, em_pcfg_step_and_batch, sequence_batch
 
 REGISTRY = {
+    "gan_camel_bn_dropout_k2": lambda: (camel_gan_step(), image_batch()),
+    "gan_mlp_bn_both_players": lambda: (mlp_gan_step("bn"), points_batch()),
+    "wgan_clip_n3": lambda: (mlp_gan_step("wgan_clip"), points_batch()),
+    "wgan_gp_n2": lambda: (mlp_gan_step("wgan_gp"), points_batch()),
     "vae_learned_variance_beta_k3": lambda: (learned_variance_elbo_step(), image_batch()),
     "cvae_label_prior": lambda: (cvae_step(), labelled_image_batch()),
     "ae_conv_mse": lambda: (conv_autoencoder_step(), image_batch()),

@@ -1,0 +1,86 @@
+"""Mode collapse: a vanilla GAN against WGAN-GP on a ring of eight Gaussians.
+
+The ring of Metz et al. (2017): eight modes of standard deviation 0.02 on a circle of radius
+2. Both games train side by side on the same batches, with the same MLP generator (latent
+noise N(0, I)) and MLP discriminator/critic: the vanilla GAN with the non-saturating loss
+and one discriminator step per generator step, Adam(1e-3, b1 = 0.5); WGAN-GP with
+``n_critic = 5``, ``gp_weight = 10`` and Adam(b1 = 0.5, b2 = 0.9), the toy setting of
+Gulrajani et al. (2017). ``full`` keeps their learning rate 1e-4 for both players; ``demo``
+and ``tiny`` raise the critic's to 1e-3 (two time scales), without which WGAN-GP has not
+left its initial wedge of samples after the demo's 1,500 steps. The report shows both sets
+of samples over training, and two numbers per model: how many of the eight modes hold at
+least ``min_mode_fraction`` of the samples within ``quality_radius`` of their centre, and
+the fraction of samples within that radius of any centre.
+
+Command:
+    gen-jax run gan_mixture_2d        # the demo variant
+    gen-jax run gan_mixture_2d:full --workdir runs/gan_mixture_2d_full
+
+Variants (wall time of the whole command on a 2-core CPU shared with other jobs):
+    tiny: 20 steps at width 16; about 35 s, mostly start-up and compilation (tests).
+    demo: 1,500 generator steps of batch 256 for each model, width 128; about 50 s.
+    full: 20,000 generator steps of batch 256, three hidden layers of 512 (not run here).
+
+Expected result (measured, demo, seed 0): with this seed and length neither model collapses:
+the vanilla GAN covers 8 of 8 modes with 65% of its samples within 0.2 of a centre, and
+WGAN-GP covers 8 of 8 with 38% (its samples still spread between the modes; critic's
+Wasserstein estimate 0.29, gradient penalty 0.003). Mode collapse of the vanilla GAN is the
+sources' claim, not reproduced by this demo; other seeds and the sample grids over
+training show how the two games move (the vanilla GAN's modes form first, WGAN-GP
+contracts from a wedge onto the ring).
+"""
+
+from __future__ import annotations
+
+from ml_collections import ConfigDict
+
+IN_DEMO_TOUR = True
+VARIANTS = ("tiny", "demo", "full")
+
+
+def get_config(variant: str = "demo") -> ConfigDict:
+    """The hyperparameters of ``variant`` (one of ``VARIANTS``)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"gan_mixture_2d has variants {VARIANTS}, not {variant!r}")
+    config = ConfigDict()
+    config.seed = 0
+    config.num_examples = 50_000
+    config.num_modes = 8
+    config.radius = 2.0
+    config.mode_std = 0.02
+    config.latent_dim = 2
+    config.hidden_sizes = (128, 128)
+    config.gan_learning_rate = 1e-3
+    config.gan_b1 = 0.5
+    config.wgan_generator_learning_rate = 1e-4
+    config.wgan_critic_learning_rate = 1e-3
+    config.wgan_b1 = 0.5
+    config.wgan_b2 = 0.9
+    config.n_critic = 5
+    config.gp_weight = 10.0
+    config.batch_size = 256
+    config.num_steps = 1500
+    config.log_every = 50
+    config.sample_every = 500
+    config.checkpoint_every = 1500
+    config.keep_checkpoints = 1
+    config.num_generated = 2000
+    config.quality_radius = 0.2
+    config.min_mode_fraction = 0.02
+    if variant == "tiny":
+        config.num_examples = 2000
+        config.hidden_sizes = (16, 16)
+        config.batch_size = 64
+        config.num_steps = 20
+        config.log_every = 10
+        config.sample_every = 10
+        config.checkpoint_every = 20
+        config.num_generated = 500
+    elif variant == "full":
+        config.hidden_sizes = (512, 512, 512)
+        config.wgan_critic_learning_rate = 1e-4
+        config.num_steps = 20_000
+        config.log_every = 200
+        config.sample_every = 5000
+        config.checkpoint_every = 5000
+    return config

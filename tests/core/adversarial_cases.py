@@ -1,0 +1,40 @@
+"""Small GAN Steps for the Step contract: vanilla with dropout, batch norm, WGAN, WGAN-GP."""
+
+import optax
+
+from gen_jax.algorithms.adversarial import make_gan_step
+from gen_jax.models.dcgan import CamelDiscriminator, CamelGenerator, MLPDiscriminator, MLPGenerator
+
+
+def camel_gan_step():
+    """The chapter-4 camel GAN shrunk to 8x8: BatchNorm in G, Dropout in D, k = 2."""
+    generator = CamelGenerator(initial_shape=(2, 2, 4), filters=(4, 1), upsample=(2, 2))
+    discriminator = CamelDiscriminator(filters=(4, 4), strides=(2, 1), kernel_size=3)
+    return make_gan_step(
+        generator,
+        discriminator,
+        optax.rmsprop(4e-4),
+        optax.rmsprop(8e-4),
+        latent_dim=4,
+        n_critic=2,
+    )
+
+
+def mlp_gan_step(kind):
+    """MLP players on points: ``"bn"`` (both batch-normalised, minimax), ``"wgan_clip"``,
+    ``"wgan_gp"``."""
+    settings = {
+        "bn": dict(loss="minimax"),
+        "wgan_clip": dict(loss="wasserstein", n_critic=3, clip=0.01),
+        "wgan_gp": dict(loss="wasserstein", n_critic=2, gp_weight=10.0),
+    }[kind]
+    batch_norm = kind == "bn"
+    return make_gan_step(
+        MLPGenerator(output_shape=(2,), hidden_sizes=(8,), batch_norm=batch_norm),
+        MLPDiscriminator(hidden_sizes=(8,), batch_norm=batch_norm),
+        optax.adam(1e-3),
+        optax.adam(1e-3),
+        latent_dim=3,
+        data_key="x",
+        **settings,
+    )
