@@ -27,6 +27,7 @@ from gen_jax.algorithms.em import (
     make_em_step,
     make_stochastic_em_step,
 )
+from gen_jax.algorithms.likelihood import make_likelihood_step
 from gen_jax.algorithms.stacked import (
     greedy_layerwise_pretrain,
     make_layerwise_step,
@@ -100,19 +101,28 @@ from gen_jax.models.lda_coherence import umass_coherence
 from gen_jax.models.lda_gibbs import make_gibbs_step
 from gen_jax.models.lda_online import make_online_lda_step
 from gen_jax.models.lda_vb import LDAParams, LDAVariationalEM
+from gen_jax.models.made import MADE, made_ensemble_log_prob, made_log_prob, made_sample
 from gen_jax.models.markov_chain import MarkovChain
 from gen_jax.models.naive_bayes import NaiveBayes
 from gen_jax.models.pcfg import PCFG
 from gen_jax.models.pcfg_classifier import PCFGAuthorshipClassifier
 from gen_jax.models.pcfg_em import PCFGInsideOutsideEM
+from gen_jax.models.pixelcnn import GatedPixelCNN, PixelCNN, pixelcnn_log_prob, pixelcnn_sample
 from gen_jax.models.rbm import RBMParams
 from gen_jax.models.sigmoid_belief import FullyVisibleSigmoidBeliefNet, make_fvsbn_step
 from gen_jax.models.vae import VAE, ConvDecoder, ConvEncoder, MLPDecoder, MLPEncoder, conv_vae
+from gen_jax.models.wavenet import (
+    WaveNet,
+    wavenet_log_prob,
+    wavenet_sample_fast,
+    wavenet_sample_naive,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CVAE",
+    "MADE",
     "PCFG",
     "VAE",
     "AISResult",
@@ -138,6 +148,7 @@ __all__ = [
     "EMState",
     "FitResult",
     "FullyVisibleSigmoidBeliefNet",
+    "GatedPixelCNN",
     "GaussianHMM",
     "GaussianMixture",
     "GaussianMixtureEM",
@@ -162,11 +173,13 @@ __all__ = [
     "PCFGAuthorshipClassifier",
     "PCFGInsideOutsideEM",
     "PCFGParams",
+    "PixelCNN",
     "Player",
     "RBMParams",
     "Step",
     "SupervisedState",
     "TrainState",
+    "WaveNet",
     "autoencoder_objective",
     "batch_sharding",
     "bits_per_dimension",
@@ -203,6 +216,9 @@ __all__ = [
     "jensen_shannon_divergence",
     "kernel_inception_distance",
     "kl_sparsity_penalty",
+    "made_ensemble_log_prob",
+    "made_log_prob",
+    "made_sample",
     "make_autoencoder_step",
     "make_boltzmann_step",
     "make_classifier_step",
@@ -214,6 +230,7 @@ __all__ = [
     "make_gan_step",
     "make_gibbs_step",
     "make_layerwise_step",
+    "make_likelihood_step",
     "make_mesh",
     "make_online_lda_step",
     "make_stochastic_em_step",
@@ -224,6 +241,8 @@ __all__ = [
     "parallel_hmm_filter",
     "parallel_hmm_smoother",
     "perplexity",
+    "pixelcnn_log_prob",
+    "pixelcnn_sample",
     "precision_recall",
     "rbm_ais_log_partition",
     "replicated",
@@ -240,4 +259,7 @@ __all__ = [
     "umass_coherence",
     "vae_log_likelihood",
     "vae_objective",
+    "wavenet_log_prob",
+    "wavenet_sample_fast",
+    "wavenet_sample_naive",
 ]

@@ -24,6 +24,13 @@ from gen_jax.data.errors import DatasetUnavailableError
 from gen_jax.data.iterator import BatchIterator
 from gen_jax.data.pydoc_text import pydoc_topic_documents, pydoc_topics_text
 from gen_jax.data.registry import DATASETS, load_source
+from gen_jax.data.signals import (
+    autoregressive_signals,
+    mu_law_decode,
+    mu_law_encode,
+    signal_dataset,
+    sum_of_sines,
+)
 from gen_jax.data.source import RandomAccessSource
 from gen_jax.data.tfds_source import (
     TFDS_DATASETS,
@@ -44,6 +51,7 @@ __all__ = [
     "RandomAccessSource",
     "TfdsImageSource",
     "Vocabulary",
+    "autoregressive_signals",
     "bag_of_words",
     "build_vocabulary",
     "default_tfds_data_dir",
@@ -52,10 +60,14 @@ __all__ = [
     "load_source",
     "load_tfds",
     "moons",
+    "mu_law_decode",
+    "mu_law_encode",
     "pydoc_documents",
     "pydoc_topic_documents",
     "pydoc_topics_text",
     "ring",
+    "signal_dataset",
+    "sum_of_sines",
     "text_folder_documents",
     "tokenize",
 ]

@@ -17,6 +17,11 @@ from gen_jax.core.sharding import batch_sharding, make_mesh, shard_batch, state_
 from gen_jax.core.step import compile_init, compile_step
 from gen_jax.models.sigmoid_belief import make_fvsbn_step
 from tests.core.adversarial_cases import camel_gan_step, mlp_gan_step
+from tests.core.autoregressive_cases import (
+    made_step_and_batch,
+    pixelcnn_step_and_batch,
+    wavenet_step_and_batch,
+)
 from tests.core.cases import (
     binary_batch,
     classifier_step,
@@ -36,6 +41,10 @@ from tests.core.cases import (
 from tests.core.sequence_cases import em_hmm_step, em_pcfg_step_and_batch, sequence_batch
 
 REGISTRY = {
+    "made_order_agnostic": made_step_and_batch,
+    "pixelcnn_binary": pixelcnn_step_and_batch,
+    "pixelcnn_gated_class_conditional": lambda: pixelcnn_step_and_batch(gated=True),
+    "wavenet_global_condition": wavenet_step_and_batch,
     "gan_camel_bn_dropout_k2": lambda: (camel_gan_step(), image_batch()),
     "gan_mlp_bn_both_players": lambda: (mlp_gan_step("bn"), points_batch()),
     "wgan_clip_n3": lambda: (mlp_gan_step("wgan_clip"), points_batch()),
