@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Test processes (pytest-xdist): each compiles on its own core; 2 suits a 2-core machine.
+TEST_WORKERS ?= 2
 
 .PHONY: demo test bench lint clean
 
@@ -18,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/gen-jax tour --workdir runs/demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) tests
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
