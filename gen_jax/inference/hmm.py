@@ -69,12 +69,12 @@ class HMMPosterior:
             padded steps.
         expected_transitions: ``[K, K]`` :math:`\\sum_{t} \\xi_t(i, j)`, the expected number
             of :math:`i \\to j` transitions, :math:`\\xi_t(i, j) = p(z_t = i, z_{t+1} = j
-            \\mid y)`.
+            \\mid y)`; ``None`` from ``hmm_smoother(..., transitions=False)``.
     """
 
     log_likelihood: jax.Array
     smoothed_probs: jax.Array
-    expected_transitions: jax.Array
+    expected_transitions: jax.Array | None
 
 
 def full_mask(log_likelihoods: jax.Array, mask: jax.Array | None) -> jax.Array:
@@ -188,27 +188,39 @@ def two_slice(log_alpha, log_transition, log_u, valid):
 
 def _backward_scan(transition_matrix, log_likelihoods, mask, log_filtered):
     """Backward messages ``[T, K]`` and, given ``log_filtered``, the summed two-slice
-    marginals ``[K, K]`` accumulated in the same scan (no ``[T, K, K]`` array)."""
+    marginals ``[K, K]`` accumulated in the same scan (no ``[T, K, K]`` array); ``None``
+    in their place when ``log_filtered`` is ``None``."""
     mask = full_mask(log_likelihoods, mask)
     log_likelihoods, _ = shift_rows(log_likelihoods)
     log_transition = jnp.log(transition_matrix)
     num_states = transition_matrix.shape[0]
     uniform = jnp.full((num_states,), -math.log(num_states), log_likelihoods.dtype)
-    if log_filtered is None:
-        log_filtered = jnp.zeros_like(log_likelihoods)
 
-    def step(carry, inputs):
-        log_beta_next, expected = carry
-        log_likelihood_next, valid_next, log_alpha = inputs
+    def beta_step(log_beta_next, log_likelihood_next, valid_next):
         log_u = log_likelihood_next + log_beta_next
-        expected = expected + two_slice(log_alpha, log_transition, log_u, valid_next)
         log_beta = log_propagate(log_u, log_transition.T)
         log_beta = jnp.where(valid_next, log_beta - jax.nn.logsumexp(log_beta), uniform)
+        return log_u, log_beta
+
+    if log_filtered is None:
+
+        def step(log_beta_next, inputs):
+            _, log_beta = beta_step(log_beta_next, *inputs)
+            return log_beta, log_beta
+
+        _, log_betas = jax.lax.scan(step, uniform, (log_likelihoods[1:], mask[1:]), reverse=True)
+        return jnp.concatenate([log_betas, uniform[None]]), None
+
+    def step_with_transitions(carry, inputs):
+        log_beta_next, expected = carry
+        log_likelihood_next, valid_next, log_alpha = inputs
+        log_u, log_beta = beta_step(log_beta_next, log_likelihood_next, valid_next)
+        expected = expected + two_slice(log_alpha, log_transition, log_u, valid_next)
         return (log_beta, expected), log_beta
 
     start = (uniform, jnp.zeros_like(transition_matrix))
     inputs = (log_likelihoods[1:], mask[1:], log_filtered[:-1])
-    (_, expected), log_betas = jax.lax.scan(step, start, inputs, reverse=True)
+    (_, expected), log_betas = jax.lax.scan(step_with_transitions, start, inputs, reverse=True)
     return jnp.concatenate([log_betas, uniform[None]]), expected
 
 
@@ -258,6 +270,8 @@ def hmm_smoother(
     transition_matrix: jax.Array,
     log_likelihoods: jax.Array,
     mask: jax.Array | None = None,
+    *,
+    transitions: bool = True,
 ) -> HMMPosterior:
     r"""Forward-backward: smoothed marginals :math:`\gamma_t \propto \alpha_t \odot \beta_t`
     and the expected transition counts :math:`\sum_t \xi_t`, with
@@ -268,12 +282,14 @@ def hmm_smoother(
     The counts are summed inside the backward scan, never stored as ``[T, K, K]``; use
     :func:`hmm_two_slice_marginals` for the per-step :math:`\xi_t`.
 
-    Args: as :func:`hmm_filter`. Returns: an :class:`HMMPosterior`.
+    Args: as :func:`hmm_filter`, and ``transitions``: ``False`` skips the counts (their
+    field is then ``None``), which halves the backward pass when only :math:`\gamma` is
+    wanted. Returns: an :class:`HMMPosterior`.
     """
     mask = full_mask(log_likelihoods, mask)
     filtered = hmm_filter(initial_probs, transition_matrix, log_likelihoods, mask)
     log_betas, expected = _backward_scan(
-        transition_matrix, log_likelihoods, mask, filtered.log_filtered
+        transition_matrix, log_likelihoods, mask, filtered.log_filtered if transitions else None
     )
     return posterior_from_messages(filtered, log_betas, expected, mask)
 

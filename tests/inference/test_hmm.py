@@ -81,6 +81,9 @@ def test_forward_backward_and_viterbi_equal_enumeration(x64):
     np.testing.assert_allclose(posterior.expected_transitions, pairs.sum(0), atol=10 * rtol)
     np.testing.assert_allclose(hmm_two_slice_marginals(*args), pairs, atol=10 * rtol)
     assert float(posterior.expected_transitions[0, 2]) == 0.0
+    marginals_only = hmm_smoother(*args, transitions=False)
+    np.testing.assert_allclose(marginals_only.smoothed_probs, smoothed, atol=10 * rtol)
+    assert marginals_only.expected_transitions is None
     path, log_joint = hmm_viterbi(*args)
     np.testing.assert_array_equal(path, best_path)
     np.testing.assert_allclose(log_joint, best_log_joint, rtol=rtol)
