@@ -39,7 +39,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from gen_jax.algorithms.variational import reconstruction_loss
+from gen_jax.algorithms.variational import reconstruction_loss, weighted_loss_and_metrics
 from gen_jax.core.optim import apply_optimizer
 from gen_jax.core.rng import split_named
 from gen_jax.core.state import TrainState, zero_step
@@ -137,14 +137,6 @@ def multi_sample_reconstruction(
     return jnp.mean(nll, axis=0)
 
 
-def _loss_and_metrics(reconstruction, kl, *, likelihood, beta, reconstruction_weight):
-    loss = jnp.mean(reconstruction_weight * reconstruction + beta * kl)
-    metrics = {"loss": loss, "reconstruction": jnp.mean(reconstruction), "kl": jnp.mean(kl)}
-    if likelihood != "mse":
-        metrics["elbo"] = -jnp.mean(reconstruction + kl)
-    return loss, metrics
-
-
 def elbo_objective(
     params,
     batch: dict[str, jax.Array],
@@ -177,7 +169,7 @@ def elbo_objective(
         likelihood=likelihood,
         observation_log_var=observation_log_var,
     )
-    return _loss_and_metrics(
+    return weighted_loss_and_metrics(
         reconstruction,
         gaussian_kl(mean, log_var),
         likelihood=likelihood,
@@ -223,7 +215,7 @@ def cvae_objective(
         observation_log_var=observation_log_var,
     )
     kl = gaussian_kl_between(mean, log_var, prior_mean, prior_log_var)
-    return _loss_and_metrics(
+    return weighted_loss_and_metrics(
         reconstruction,
         kl,
         likelihood=likelihood,

@@ -102,6 +102,22 @@ def vae_objective(
         decoder_output, x, likelihood=likelihood, observation_log_var=observation_log_var
     )
     kl = gaussian_kl(mean, log_var)
+    return weighted_loss_and_metrics(
+        reconstruction, kl, likelihood=likelihood, beta=beta,
+        reconstruction_weight=reconstruction_weight,
+    )  # fmt: skip
+
+
+def weighted_loss_and_metrics(
+    reconstruction: jax.Array,
+    kl: jax.Array,
+    *,
+    likelihood: str,
+    beta: float,
+    reconstruction_weight: float,
+) -> tuple[jax.Array, dict[str, jax.Array]]:
+    """``mean(reconstruction_weight * reconstruction + beta * kl)`` from per-example
+    ``[B]`` terms, with batch-mean metrics; ``elbo`` only for proper likelihoods."""
     loss = jnp.mean(reconstruction_weight * reconstruction + beta * kl)
     metrics = {"loss": loss, "reconstruction": jnp.mean(reconstruction), "kl": jnp.mean(kl)}
     if likelihood != "mse":

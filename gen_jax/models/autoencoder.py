@@ -18,13 +18,12 @@ References:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import flax.linen as nn
 import jax
 
-from gen_jax.models.vae import KERAS_LEAKY_RELU_SLOPE, ConvDecoder, MLPDecoder
+from gen_jax.models.vae import KERAS_LEAKY_RELU_SLOPE, MLPDecoder, book_conv_decoder
 
 ACTIVATIONS = {"relu": nn.relu, "sigmoid": nn.sigmoid, "tanh": nn.tanh, "linear": lambda x: x}
 
@@ -125,34 +124,17 @@ def conv_autoencoder(
     appended to ``decoder_filters``, so ``decoder_strides`` has one more entry than
     ``decoder_filters``; the product of the decoder strides must divide ``H`` and ``W``.
     """
-    height, width, channels = image_shape
-    if len(decoder_strides) != len(decoder_filters) + 1:
-        raise ValueError(
-            f"decoder_strides has {len(decoder_strides)} entries but decoder_filters has "
-            f"{len(decoder_filters)}: give one stride per filter plus one for the output layer"
-        )
+    decoder = book_conv_decoder(image_shape, decoder_filters, decoder_strides, kernel_size)
     if len(encoder_strides) != len(encoder_filters):
         raise ValueError(
             f"encoder_strides has {len(encoder_strides)} entries but encoder_filters has "
             f"{len(encoder_filters)}: give one stride per encoder layer"
-        )
-    upsampling = math.prod(decoder_strides)
-    if height % upsampling or width % upsampling:
-        raise ValueError(
-            f"image_shape={image_shape} is not divisible by the decoder's total stride "
-            f"{upsampling}; resize the images or change decoder_strides"
         )
     encoder = ConvCodeEncoder(
         code_dim=code_dim,
         filters=tuple(encoder_filters),
         kernel_sizes=(kernel_size,) * len(encoder_filters),
         strides=tuple(encoder_strides),
-    )
-    decoder = ConvDecoder(
-        initial_shape=(height // upsampling, width // upsampling, decoder_filters[0]),
-        filters=(*decoder_filters, channels),
-        kernel_sizes=(kernel_size,) * len(decoder_strides),
-        strides=tuple(decoder_strides),
     )
     return Autoencoder(encoder=encoder, decoder=decoder)
 

@@ -19,6 +19,7 @@ The math is in :mod:`gen_jax.models.hmm_em` and :mod:`gen_jax.inference.hmm`.
 
 from __future__ import annotations
 
+import abc
 import functools
 
 import jax
@@ -88,7 +89,7 @@ def _sample_jit(params, key, num_steps, covariance_type):
     return states, x
 
 
-class BaseHMM:
+class BaseHMM(abc.ABC):
     """What both estimators share; subclasses provide the emission family."""
 
     _letters = "st"
@@ -120,20 +121,25 @@ class BaseHMM:
         self.random_state = random_state
 
     # -- hooks of the emission family --------------------------------------------------------
+    @abc.abstractmethod
     def _check_X(self, X, *, fitting: bool) -> np.ndarray:
-        raise NotImplementedError
+        """Emission-family hook."""
 
+    @abc.abstractmethod
     def _emissions(self, dtype):
-        raise NotImplementedError
+        """Emission-family hook."""
 
+    @abc.abstractmethod
     def _initial_emission(self, x, key, dtype):
-        raise NotImplementedError
+        """Emission-family hook."""
 
+    @abc.abstractmethod
     def _user_emission(self, dtype):
-        raise NotImplementedError
+        """Emission-family hook."""
 
+    @abc.abstractmethod
     def _store_emission(self, emission) -> None:
-        raise NotImplementedError
+        """Emission-family hook."""
 
     def _dtype(self, x: np.ndarray | None):
         return jax.dtypes.canonicalize_dtype(np.float64)

@@ -166,6 +166,27 @@ def conv_vae(
     ``decoder_strides`` has one more entry than ``decoder_filters``. The product of the
     decoder strides must divide ``H`` and ``W``.
     """
+    decoder = book_conv_decoder(image_shape, decoder_filters, decoder_strides, kernel_size)
+    encoder = ConvEncoder(
+        latent_dim=latent_dim,
+        filters=tuple(encoder_filters),
+        kernel_sizes=(kernel_size,) * len(encoder_filters),
+        strides=tuple(encoder_strides),
+    )
+    return VAE(encoder=encoder, decoder=decoder)
+
+
+def book_conv_decoder(
+    image_shape: tuple[int, int, int],
+    decoder_filters: Sequence[int],
+    decoder_strides: Sequence[int],
+    kernel_size: int,
+) -> ConvDecoder:
+    """The book's decoder for ``image_shape = (H, W, C)``, shared by the VAE and autoencoder.
+
+    Dense to ``[H / s, W / s, decoder_filters[0]]`` (``s`` the product of the strides), then
+    one transposed convolution per stride, the last with ``C`` filters.
+    """
     height, width, channels = image_shape
     if len(decoder_strides) != len(decoder_filters) + 1:
         raise ValueError(
@@ -178,16 +199,9 @@ def conv_vae(
             f"image_shape={image_shape} is not divisible by the decoder's total stride "
             f"{upsampling}; resize the images or change decoder_strides"
         )
-    encoder = ConvEncoder(
-        latent_dim=latent_dim,
-        filters=tuple(encoder_filters),
-        kernel_sizes=(kernel_size,) * len(encoder_filters),
-        strides=tuple(encoder_strides),
-    )
-    decoder = ConvDecoder(
+    return ConvDecoder(
         initial_shape=(height // upsampling, width // upsampling, decoder_filters[0]),
         filters=(*decoder_filters, channels),
         kernel_sizes=(kernel_size,) * len(decoder_strides),
         strides=tuple(decoder_strides),
     )
-    return VAE(encoder=encoder, decoder=decoder)
