@@ -3,6 +3,7 @@
 Public names only; submodules may move. See README.md and DESIGN.md.
 """
 
+from gen_jax import attacks
 from gen_jax.algorithms.adversarial import make_gan_step, sample_latent
 from gen_jax.algorithms.autoencoding import (
     autoencoder_objective,
@@ -46,6 +47,7 @@ from gen_jax.algorithms.vae_family import (
     make_elbo_step,
 )
 from gen_jax.algorithms.variational import make_vae_step, vae_objective
+from gen_jax.attacks import latent_attack, output_attack, pgd_latent_attack, unrestricted_search
 from gen_jax.core.checkpoint import Checkpointer
 from gen_jax.core.loop import FitResult, Hook, NonFiniteError, fit
 from gen_jax.core.rng import root_key, split_named, step_key
@@ -180,6 +182,7 @@ __all__ = [
     "SupervisedState",
     "TrainState",
     "WaveNet",
+    "attacks",
     "autoencoder_objective",
     "batch_sharding",
     "bits_per_dimension",
@@ -216,6 +219,7 @@ __all__ = [
     "jensen_shannon_divergence",
     "kernel_inception_distance",
     "kl_sparsity_penalty",
+    "latent_attack",
     "made_ensemble_log_prob",
     "made_log_prob",
     "made_sample",
@@ -238,9 +242,11 @@ __all__ = [
     "markov_equivalent",
     "mlp_autoencoder",
     "optimal_discriminator",
+    "output_attack",
     "parallel_hmm_filter",
     "parallel_hmm_smoother",
     "perplexity",
+    "pgd_latent_attack",
     "pixelcnn_log_prob",
     "pixelcnn_sample",
     "precision_recall",
@@ -257,6 +263,7 @@ __all__ = [
     "step_key",
     "structure_score",
     "umass_coherence",
+    "unrestricted_search",
     "vae_log_likelihood",
     "vae_objective",
     "wavenet_log_prob",

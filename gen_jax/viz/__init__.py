@@ -4,6 +4,7 @@ Everything renders with Matplotlib's Agg backend into PNG files (no ``pyplot`` s
 written atomically, so a run killed mid-write never leaves a half-written file.
 """
 
+from gen_jax.viz.attacks import save_attack_panels, save_distortion_success_curves
 from gen_jax.viz.curves import metric_keys, read_metrics, save_metric_curves
 from gen_jax.viz.grid import image_grid, save_image_grid
 from gen_jax.viz.latent import pca_project, save_latent_scatter
@@ -26,7 +27,9 @@ __all__ = [
     "metric_keys",
     "pca_project",
     "read_metrics",
+    "save_attack_panels",
     "save_criterion_curve",
+    "save_distortion_success_curves",
     "save_image_grid",
     "save_latent_histograms",
     "save_latent_scatter",
