@@ -16,6 +16,7 @@ from gen_jax.algorithms.contrastive import make_contrastive_step
 from gen_jax.core.sharding import batch_sharding, make_mesh, shard_batch, state_shardings
 from gen_jax.core.step import compile_init, compile_step
 from gen_jax.models.sigmoid_belief import make_fvsbn_step
+from tests.core.aae_cases import aae_step, masked_labelled_image_batch, semi_supervised_aae_step
 from tests.core.adversarial_cases import camel_gan_step, mlp_gan_step
 from tests.core.autoregressive_cases import (
     made_step_and_batch,
@@ -71,6 +72,12 @@ REGISTRY = {
     "classifier_cnn_bn_dropout": lambda: (classifier_step("cnn"), labelled_image_batch()),
     "em_hmm_gaussian_diag": lambda: (em_hmm_step(), sequence_batch()),
     "em_pcfg": em_pcfg_step_and_batch,
+    "aae_mixture_prior": lambda: (aae_step(), image_batch()),
+    "aae_label_conditioned_gaussian_encoder": lambda: (
+        aae_step("label", probabilistic=True),
+        masked_labelled_image_batch(),
+    ),
+    "aae_semi_supervised": lambda: (semi_supervised_aae_step(), masked_labelled_image_batch()),
 }
 
 

@@ -1,0 +1,98 @@
+"""Adversarial autoencoder on handwritten digits: a 2-D code shaped like a 10-petal prior.
+
+An MLP adversarial autoencoder (Makhzani et al. 2015, arXiv:1511.05644): a deterministic
+encoder maps each digit to a 2-D code, a decoder reconstructs it (squared error of the
+sigmoid output), and a discriminator on codes pushes the aggregated posterior onto the
+prior, every minibatch in three phases (reconstruction; discriminator, prior draws labelled
+real; encoder fooling the discriminator), each with its own Adam optimiser. The default
+prior is the paper's mixture of 10 Gaussians on a circle (``prior="gaussian"`` gives
+N(0, I)); ``conditioning="label"`` is the supervised AAE of §2.3 (the one-hot digit goes to
+the discriminator and digit y is pushed into petal y). The report shows the test codes
+coloured by digit beside prior draws, reconstructions, digits decoded from prior draws,
+curves, and how well the codes match the prior: per-petal occupancy (total variation from
+uniform), an MMD between codes and prior draws (polynomial kernel, as KID; the MMD between
+two prior draws of the same size is the noise floor), and the discriminator's accuracy on
+test codes and prior draws (0.5 when it cannot tell them apart).
+
+Command:
+    gen-jax run aae_digits            # the demo variant
+    gen-jax run aae_digits --config.conditioning=label      # the supervised AAE
+    gen-jax run aae_digits:full --workdir runs/aae_mnist    # needs MNIST in TFDS_DATA_DIR
+
+Variants:
+    tiny: a few steps with tiny networks; seconds (tests).
+    demo: the bundled 8x8 digits, 128-128 ReLU encoder and decoder, 64-64 discriminator,
+        3,000 steps at batch 64.
+    full: MNIST 28x28 with the paper's networks: encoder, decoder and discriminator with two
+        hidden layers of 1000 units each (paper §2 and appendix; our discriminator uses
+        LeakyReLU(0.2) where the paper uses ReLU). The optimiser (Adam, the learning rates
+        below) and the 100 epochs at batch 100 are our choices, not checked against the
+        paper. Not run here: configured only.
+
+Expected result (demo, measured: 98 s wall including compilation, on a shared, heavily
+loaded 2-core CPU; 359 test digits): reconstruction MSE 0.026 (test 0.033); the test codes
+spread over the 10 petals (per-petal occupancy TV from uniform 0.105; MMD² codes vs prior
+4.1 against a noise floor of -3.5 for two prior draws; it was 58 after 1,000 steps);
+discriminator accuracy on test codes and prior draws 0.59 (0.5 = indistinguishable). Digits
+cluster by class, but unsupervised petals do not align with labels (agreement 0.04).
+Caveat, measured: ``conditioning=label`` with these same learning rates is NOT tuned and
+did not work in the demo (discriminator accuracy 0.97, label-petal agreement 0.16, MMD²
+9,800); it needs its own learning rates before it is a working demo.
+"""
+
+from __future__ import annotations
+
+from ml_collections import ConfigDict
+
+IN_DEMO_TOUR = False
+VARIANTS = ("tiny", "demo", "full")
+
+
+def get_config(variant: str = "demo") -> ConfigDict:
+    """The hyperparameters of ``variant`` (one of ``VARIANTS``)."""
+    if variant not in VARIANTS:
+        raise ValueError(f"aae_digits has variants {VARIANTS}, not {variant!r}")
+    config = ConfigDict()
+    config.seed = 0
+    config.dataset = "digits"
+    config.data_dir = ""
+    config.image_size = 8
+    config.code_dim = 2
+    config.prior = "mixture"
+    config.conditioning = "none"
+    config.probabilistic = False
+    config.hidden_sizes = (128, 128)
+    config.discriminator_hidden_sizes = (64, 64)
+    config.reconstruction = "mse"
+    config.reconstruction_learning_rate = 1e-3
+    config.discriminator_learning_rate = 2e-4
+    config.generator_learning_rate = 2e-4
+    config.batch_size = 64
+    config.num_steps = 3000
+    config.log_every = 100
+    config.sample_every = 1000
+    config.checkpoint_every = 1000
+    config.keep_checkpoints = 2
+    config.eval_examples = 2000
+    if variant == "tiny":
+        config.hidden_sizes = (8,)
+        config.discriminator_hidden_sizes = (8,)
+        config.batch_size = 16
+        config.num_steps = 4
+        config.log_every = 2
+        config.sample_every = 2
+        config.checkpoint_every = 2
+        config.eval_examples = 64
+    elif variant == "full":
+        config.dataset = "mnist"
+        config.image_size = 28
+        config.hidden_sizes = (1000, 1000)
+        config.discriminator_hidden_sizes = (1000, 1000)
+        config.batch_size = 100
+        config.num_steps = 100 * 60_000 // 100
+        config.log_every = 500
+        config.sample_every = 5000
+        config.checkpoint_every = 5000
+        config.keep_checkpoints = 3
+        config.eval_examples = 10_000
+    return config
