@@ -128,6 +128,7 @@ from gen_jax.algorithms.aae import (
     make_aae_step,
 )
 from gen_jax.algorithms.aae_semi_supervised import make_semi_supervised_aae_step
+from gen_jax.algorithms.adversarial import condition_examples, conditional_latent
 from gen_jax.models.aae import (
     AdversarialAutoencoder,
     SemiSupervisedAAE,
@@ -142,6 +143,7 @@ from gen_jax.models.aae_priors import (
     circle_mixture,
     make_prior,
 )
+from gen_jax.models.wgan import wgan_critic, wgan_generator
 
 __all__ = [
     "CVAE",
@@ -220,6 +222,8 @@ __all__ = [
     "code_generator_loss",
     "compile_init",
     "compile_step",
+    "condition_examples",
+    "conditional_latent",
     "contractive_penalty",
     "contrastive_gradients",
     "contrastive_state_shardings",
@@ -305,4 +309,6 @@ __all__ = [
     "wavenet_log_prob",
     "wavenet_sample_fast",
     "wavenet_sample_naive",
+    "wgan_critic",
+    "wgan_generator",
 ]

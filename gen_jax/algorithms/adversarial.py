@@ -29,11 +29,22 @@ example on its own, so they refuse a critic with batch norm.
 Data. The same real batch serves all ``n_critic`` critic updates, each with fresh noise
 (and fresh interpolates for the penalty); feed a larger batch for more real examples.
 
+Conditioning (Mirza & Osindero 2014). With ``label_key`` and ``num_classes`` set, both
+players see the class :math:`y` of every example: the generator is called on
+:func:`conditional_latent` ``[z, onehot(y)]`` (``latent_dim + num_classes`` inputs), and the
+discriminator on :func:`condition_examples`, which appends ``onehot(y)`` to flat examples
+``[B, D]`` and, for images ``[B, H, W, C]``, tiles it into ``num_classes`` constant feature
+maps (``C + num_classes`` channels), so any unconditional network becomes a conditional one.
+Fake examples use the *batch's* labels (the data's class frequencies, and the critic scores
+real and fake examples of the same classes, which also keeps the gradient penalty's
+interpolates on one label). With conditioning off the step is unchanged.
+
 References:
     Goodfellow et al. (2014), Generative Adversarial Nets, arXiv:1406.2661.
     Radford, Metz & Chintala (2016), DCGAN, arXiv:1511.06434.
     Arjovsky, Chintala & Bottou (2017), Wasserstein GAN, arXiv:1701.07875.
     Gulrajani et al. (2017), Improved Training of Wasserstein GANs, arXiv:1704.00028.
+    Mirza & Osindero (2014), Conditional Generative Adversarial Nets, arXiv:1411.1784.
     Foster (2019), Generative Deep Learning, O'Reilly, ch. 4.
 """
 
@@ -94,6 +105,62 @@ def sample_latent(key: jax.Array, batch_size: int, latent_dim: int, noise: str) 
     raise ValueError(f"noise={noise!r}; choose one of {NOISES}")
 
 
+def _one_hot(labels: jax.Array, num_classes: int) -> jax.Array:
+    return jax.nn.one_hot(labels, num_classes, dtype=jnp.float32)
+
+
+def conditional_latent(z: jax.Array, labels: jax.Array, num_classes: int) -> jax.Array:
+    """A conditional generator's input ``[B, latent_dim + num_classes]``: ``[z, onehot(y)]``.
+
+    Args:
+        z: noise ``[B, latent_dim]``.
+        labels: integer classes ``[B]`` in ``[0, num_classes)``.
+        num_classes: size of the one-hot code.
+    """
+    return jnp.concatenate([z, _one_hot(labels, num_classes).astype(z.dtype)], axis=-1)
+
+
+def condition_examples(x: jax.Array, labels: jax.Array, num_classes: int) -> jax.Array:
+    """A conditional discriminator's input: ``onehot(y)`` appended to every example.
+
+    Args:
+        x: examples ``[B, D]`` or images ``[B, H, W, C]`` (any ``[B, ..., C]``).
+        labels: integer classes ``[B]`` in ``[0, num_classes)``.
+        num_classes: size of the one-hot code.
+
+    Returns:
+        ``[B, ..., C + num_classes]``: the code broadcast over every non-batch, non-channel
+        axis (constant feature maps for images) and concatenated on the last axis.
+    """
+    code = _one_hot(labels, num_classes).astype(x.dtype)
+    code = code.reshape((x.shape[0],) + (1,) * (x.ndim - 2) + (num_classes,))
+    code = jnp.broadcast_to(code, x.shape[:-1] + (num_classes,))
+    return jnp.concatenate([x, code], axis=-1)
+
+
+def _check_labels(
+    batch: dict[str, jax.Array], label_key: str, num_examples: int, num_classes: int
+) -> None:
+    if label_key not in batch:
+        raise KeyError(
+            f"batch has keys {sorted(batch)}; make_gan_step(label_key=...) expects {label_key!r}"
+        )
+    labels = batch[label_key]
+    if labels.shape != (num_examples,) or not jnp.issubdtype(labels.dtype, jnp.integer):
+        raise ValueError(
+            f"batch[{label_key!r}] has shape {labels.shape} and dtype {labels.dtype}; a "
+            f"conditional GAN needs integer class ids of shape ({num_examples},)"
+        )
+    if isinstance(labels, jax.core.Tracer):  # traced init (eval_shape, jit): no values
+        return
+    low, high = int(jnp.min(labels)), int(jnp.max(labels))
+    if low < 0 or high >= num_classes:
+        raise ValueError(
+            f"batch[{label_key!r}] holds classes from {low} to {high}, outside [0, "
+            f"{num_classes}); pass make_gan_step(num_classes=...) larger than every label"
+        )
+
+
 def _forward(
     module: nn.Module, variables: dict[str, Any], x: jax.Array, key: jax.Array
 ) -> tuple[jax.Array, dict[str, Any]]:
@@ -132,6 +199,8 @@ def make_gan_step(
     r1_weight: float = 0.0,
     noise: str = "normal",
     data_key: str = "image",
+    label_key: str | None = None,
+    num_classes: int | None = None,
 ) -> Step:
     r"""A Step training ``generator`` against ``discriminator``.
 
@@ -155,6 +224,10 @@ def make_gan_step(
             0 disables it.
         noise: ``"normal"`` or ``"uniform"`` (on [-1, 1]) latent noise.
         data_key: which batch entry holds the real examples ``[B, ...]``.
+        label_key: if set, a conditional GAN: which batch entry holds the integer class of
+            each example ``[B]``; the generator then takes ``[z, onehot(y)]`` and the
+            discriminator :func:`condition_examples` (see the module docstring).
+        num_classes: the number of classes; required with ``label_key``, else None.
 
     Returns:
         ``Step`` over ``AdversarialState``. Metrics (critic ones averaged over the
@@ -176,7 +249,21 @@ def make_gan_step(
         raise ValueError(f"gp_weight={gp_weight}, r1_weight={r1_weight}: both must be >= 0")
     if not isinstance(latent_dim, int) or latent_dim < 1:
         raise ValueError(f"latent_dim={latent_dim!r}; pass a positive int")
+    if (label_key is None) != (num_classes is None):
+        raise ValueError(
+            f"label_key={label_key!r}, num_classes={num_classes!r}: pass both for a "
+            "conditional GAN, or neither"
+        )
+    if num_classes is not None and (not isinstance(num_classes, int) or num_classes < 2):
+        raise ValueError(f"num_classes={num_classes!r}; pass an int >= 2")
     family, generator_loss, threshold = LOSSES[loss]
+
+    def generator_input(z, labels):
+        return z if label_key is None else conditional_latent(z, labels, num_classes)
+
+    def discriminator_input(x, labels):
+        return x if label_key is None else condition_examples(x, labels, num_classes)
+
     real_half, fake_half = _DISCRIMINATOR_HALVES[family]
 
     def init(key: jax.Array, batch: dict[str, jax.Array]) -> AdversarialState:
@@ -185,8 +272,12 @@ def make_gan_step(
                 f"batch has keys {sorted(batch)}; make_gan_step(data_key=...) expects {data_key!r}"
             )
         real = batch[data_key]
+        labels = None
+        if label_key is not None:
+            _check_labels(batch, label_key, real.shape[0], num_classes)
+            labels = batch[label_key]
         g_key, d_key, z_key = jax.random.split(key, 3)
-        z = sample_latent(z_key, real.shape[0], latent_dim, noise)
+        z = generator_input(sample_latent(z_key, real.shape[0], latent_dim, noise), labels)
         g_vars = dict(generator.init({"params": g_key}, z, train=False))
         fake_shape = jax.eval_shape(lambda: generator.apply(g_vars, z, train=False)).shape
         if fake_shape != real.shape:
@@ -194,7 +285,9 @@ def make_gan_step(
                 f"the generator makes examples of shape {fake_shape} but batch[{data_key!r}] "
                 f"has shape {real.shape}; match the generator's output to the data"
             )
-        d_vars = dict(discriminator.init({"params": d_key}, real, train=False))
+        d_vars = dict(
+            discriminator.init({"params": d_key}, discriminator_input(real, labels), train=False)
+        )
         if (gp_weight > 0 or r1_weight > 0) and "batch_stats" in d_vars:
             raise ValueError(
                 "gp_weight/r1_weight need a discriminator that scores each example on its "
@@ -206,13 +299,17 @@ def make_gan_step(
             disc=Player(params=d_vars, opt_state=discriminator_optimizer.init(d_vars["params"])),
         )
 
-    def critic_objective(d_params, d_vars, g_vars, real, key):
+    def critic_objective(d_params, d_vars, g_vars, real, labels, key):
         keys = jax.random.split(key, 6)
-        z = sample_latent(keys[0], real.shape[0], latent_dim, noise)
+        z = generator_input(sample_latent(keys[0], real.shape[0], latent_dim, noise), labels)
         fake, _ = _forward(generator, g_vars, z, keys[1])
         variables = {**d_vars, "params": d_params}
-        real_out, variables = _forward(discriminator, variables, real, keys[2])
-        fake_out, variables = _forward(discriminator, variables, fake, keys[3])
+        real_out, variables = _forward(
+            discriminator, variables, discriminator_input(real, labels), keys[2]
+        )
+        fake_out, variables = _forward(
+            discriminator, variables, discriminator_input(fake, labels), keys[3]
+        )
         real_scores, fake_scores = _scores(real_out), _scores(fake_out)
         loss_real, loss_fake = jnp.mean(real_half(real_scores)), jnp.mean(fake_half(fake_scores))
         total = loss_real + loss_fake
@@ -227,7 +324,12 @@ def make_gan_step(
 
         def critic_fn(x):
             return _scores(
-                discriminator.apply({"params": d_params}, x, train=True, rngs={"dropout": keys[5]})
+                discriminator.apply(
+                    {"params": d_params},
+                    discriminator_input(x, labels),
+                    train=True,
+                    rngs={"dropout": keys[5]},
+                )
             )
 
         if gp_weight > 0:
@@ -241,9 +343,9 @@ def make_gan_step(
         metrics["d_loss"] = total
         return total, (metrics, variables)
 
-    def critic_update(disc: Player, g_vars, real, key):
+    def critic_update(disc: Player, g_vars, real, labels, key):
         grads, (metrics, variables) = jax.grad(critic_objective, has_aux=True)(
-            disc.params["params"], disc.params, g_vars, real, key
+            disc.params["params"], disc.params, g_vars, real, labels, key
         )
         params, opt_state = apply_optimizer(
             discriminator_optimizer, grads, disc.opt_state, disc.params["params"]
@@ -252,25 +354,31 @@ def make_gan_step(
             params = jax.tree.map(lambda w: jnp.clip(w, -clip, clip), params)
         return Player(params={**variables, "params": params}, opt_state=opt_state), metrics
 
-    def generator_objective(g_params, g_vars, d_vars, batch_size, key):
+    def generator_objective(g_params, g_vars, d_vars, labels, batch_size, key):
         keys = jax.random.split(key, 3)
-        z = sample_latent(keys[0], batch_size, latent_dim, noise)
+        z = generator_input(sample_latent(keys[0], batch_size, latent_dim, noise), labels)
         fake, variables = _forward(generator, {**g_vars, "params": g_params}, z, keys[1])
-        fake_out, _ = _forward(discriminator, d_vars, fake, keys[2])
+        fake_out, _ = _forward(discriminator, d_vars, discriminator_input(fake, labels), keys[2])
         g_loss = jnp.mean(generator_loss(_scores(fake_out)))
         return g_loss, variables
 
     def update(state: AdversarialState, batch, key: jax.Array):
         real = batch[data_key]
+        labels = None if label_key is None else batch[label_key]
         critic_key, gen_key = jax.random.split(key)
 
         def scan_body(disc, step_key):
-            return critic_update(disc, state.gen.params, real, step_key)
+            return critic_update(disc, state.gen.params, real, labels, step_key)
 
         disc, stacked = jax.lax.scan(scan_body, state.disc, jax.random.split(critic_key, n_critic))
         metrics = jax.tree.map(jnp.mean, stacked)
         (g_loss, variables), grads = jax.value_and_grad(generator_objective, has_aux=True)(
-            state.gen.params["params"], state.gen.params, disc.params, real.shape[0], gen_key
+            state.gen.params["params"],
+            state.gen.params,
+            disc.params,
+            labels,
+            real.shape[0],
+            gen_key,
         )
         params, opt_state = apply_optimizer(
             generator_optimizer, grads, state.gen.opt_state, state.gen.params["params"]

@@ -49,7 +49,9 @@ def load_source(
       is ``"train"`` or ``"test"`` (an independent draw); options ``num_samples`` (default
       10,000), ``seed`` (default 0) and the generator's own keywords.
     - TFDS names (:data:`~gen_jax.data.TFDS_DATASETS`): :func:`~gen_jax.data.load_tfds` with
-      ``split``, ``data_dir`` and options ``image_size``, ``value_range``.
+      ``split``, ``data_dir`` and options ``image_size``, ``value_range`` and ``classes``
+      (keep only some classes, by name or id: ``load_source("cifar10",
+      classes=("horse",))``, ``load_source("quickdraw_bitmap", classes=("camel",))``).
 
     ``data_dir`` only matters for TFDS data sets; the embedded and synthetic ones ignore it.
 

@@ -18,6 +18,9 @@ parameters and 6,784 BatchNorm moving statistics, Keras' 844,161 in all.
 Keras details kept: kernels initialised N(0, 0.02), biases zero, BatchNorm momentum 0.9
 and epsilon 1e-3.
 
+``leaky_relu_slope=0.2`` (with ``dropout_rate=0`` in the discriminator) turns both into the
+book's WGAN and WGAN-GP players; :mod:`gen_jax.models.wgan` builds the WGAN ones.
+
 References:
     Foster (2019), Generative Deep Learning, O'Reilly, ch. 4 (Listings 4.1-4.3).
     Radford, Metz & Chintala (2016), DCGAN, arXiv:1511.06434.
@@ -37,6 +40,11 @@ KERAS_BATCH_NORM_EPSILON = 1e-3
 UPSAMPLINGS = ("nearest", "transposed")
 
 
+def _activation(x: jax.Array, leaky_relu_slope: float | None) -> jax.Array:
+    """ReLU (``None``, the camel GAN) or LeakyReLU with the given slope (0.2 for WGAN)."""
+    return nn.relu(x) if leaky_relu_slope is None else nn.leaky_relu(x, leaky_relu_slope)
+
+
 class CamelDiscriminator(nn.Module):
     """``[B, 28, 28, 1] -> logits [B, 1]`` (Foster 2019, Listing 4.2).
 
@@ -44,13 +52,17 @@ class CamelDiscriminator(nn.Module):
         filters: convolution widths.
         strides: convolution strides.
         kernel_size: square kernel side.
-        dropout_rate: dropout after every convolution (active with ``train=True``).
+        dropout_rate: dropout after every convolution (active with ``train=True``); 0 for
+            none.
+        leaky_relu_slope: None for ReLU (the camel GAN), else LeakyReLU with this slope
+            (0.2 in the book's WGAN critics).
     """
 
     filters: Sequence[int] = (64, 64, 128, 128)
     strides: Sequence[int] = (2, 2, 2, 1)
     kernel_size: int = 5
     dropout_rate: float = 0.4
+    leaky_relu_slope: float | None = None
 
     @nn.compact
     def __call__(self, x: jax.Array, *, train: bool = False) -> jax.Array:
@@ -62,8 +74,9 @@ class CamelDiscriminator(nn.Module):
         k = self.kernel_size
         for width, stride in zip(self.filters, self.strides, strict=True):
             x = nn.Conv(width, (k, k), strides=stride, padding="SAME", kernel_init=_normal_002)(x)
-            x = nn.relu(x)
-            x = nn.Dropout(self.dropout_rate, deterministic=not train)(x)
+            x = _activation(x, self.leaky_relu_slope)
+            if self.dropout_rate > 0:
+                x = nn.Dropout(self.dropout_rate, deterministic=not train)(x)
         return nn.Dense(1, kernel_init=_normal_002)(x.reshape(x.shape[0], -1))
 
 
@@ -78,6 +91,8 @@ class CamelGenerator(nn.Module):
         batch_norm_momentum: Keras ``momentum`` (the weight on the old moving average).
         upsampling: ``"nearest"`` (UpSampling2D + Conv2D) or ``"transposed"``
             (Conv2DTranspose, stride 2) for the layers with ``upsample == 2``.
+        leaky_relu_slope: None for ReLU (the camel GAN), else LeakyReLU with this slope
+            (0.2 in the book's WGAN generator).
     """
 
     initial_shape: tuple[int, int, int] = (7, 7, 64)
@@ -86,6 +101,7 @@ class CamelGenerator(nn.Module):
     kernel_size: int = 5
     batch_norm_momentum: float = 0.9
     upsampling: str = "nearest"
+    leaky_relu_slope: float | None = None
 
     def _norm(self, x: jax.Array, train: bool) -> jax.Array:
         return nn.BatchNorm(
@@ -105,7 +121,8 @@ class CamelGenerator(nn.Module):
             )
         height, width, channels = self.initial_shape
         x = nn.Dense(height * width * channels, kernel_init=_normal_002)(z)
-        x = nn.relu(self._norm(x, train)).reshape(z.shape[0], height, width, channels)
+        x = _activation(self._norm(x, train), self.leaky_relu_slope)
+        x = x.reshape(z.shape[0], height, width, channels)
         k = (self.kernel_size, self.kernel_size)
         for index, (filters, factor) in enumerate(zip(self.filters, self.upsample, strict=True)):
             if factor == 2 and self.upsampling == "nearest":
@@ -116,7 +133,7 @@ class CamelGenerator(nn.Module):
                     filters, k, strides=(factor, factor), padding="SAME", kernel_init=_normal_002
                 )(x)
             if index < len(self.filters) - 1:
-                x = nn.relu(self._norm(x, train))
+                x = _activation(self._norm(x, train), self.leaky_relu_slope)
         return jnp.tanh(x)
 
 
