@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Test processes (pytest-xdist): each compiles on its own core; 2 suits a 2-core machine.
 TEST_WORKERS ?= 2
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench bench-quick lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,13 +24,11 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python -m benchmarks.vae_step
-	$(BIN)/python -m benchmarks.gmm_em
-	$(BIN)/python -m benchmarks.hmm
-	$(BIN)/python -m benchmarks.pcfg
-	$(BIN)/python -m benchmarks.lda
-	$(BIN)/python -m benchmarks.rbm
-	$(BIN)/python -m benchmarks.bayesnet
+	$(BIN)/python -m benchmarks run
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m benchmarks run --quick
 
 lint: $(STAMP)
 	$(BIN)/python -m pip install --quiet ruff

@@ -52,6 +52,10 @@ MAX_PARENTS = 3
 PARENT_WINDOW = 8
 
 
+# Arguments for a smoke run of well under a minute (`python -m benchmarks run --quick`).
+QUICK_ARGS: tuple[str, ...] = ("--nodes", "12", "--queries", "5", "--steps", "1")
+
+
 def random_network(num_nodes: int, seed: int):
     """``(edges, cardinalities, cpts)`` of a seeded random DAG over nodes ``"v0".."v{n-1}"``
     (topological order), CPTs in gen_jax's layout (parents' axes, then the node's)."""
@@ -253,6 +257,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"answers differ from pgmpy's for {failed}", file=sys.stderr)
         return 1
     return 0
+
+
+def summary_rows(result: dict[str, Any]) -> list[dict[str, str]]:
+    """Table rows (benchmark contract): queries/s against pgmpy, one row per query kind."""
+    rows = []
+    for row in result["rows"]:
+        rates = row["queries_per_s"]
+        batched = rates.get("gen_jax_batched")
+        extra = "" if batched is None else f" ({batched:.0f} batched)"
+        rows.append(
+            {
+                "benchmark": "bayesnet",
+                "case": f"{row['kind']}, {result['config']['nodes']} nodes",
+                "gen_jax": f"{rates['gen_jax']:.1f} q/s{extra}",
+                "peer": f"pgmpy {rates['pgmpy']:.1f} q/s",
+                "ratio": f"{row['ratio_gen_jax_over_pgmpy']:.1f}",
+            }
+        )
+    return rows
 
 
 if __name__ == "__main__":

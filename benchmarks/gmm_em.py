@@ -65,6 +65,21 @@ GOAL_RATIO = 3.0  # issue 3: gen_jax at least 3x scikit-learn on this CPU
 
 
 # -- data and the shared starting point ----------------------------------------------------
+# Arguments for a smoke run of well under a minute (`python -m benchmarks run --quick`).
+QUICK_ARGS: tuple[str, ...] = (
+    "--n",
+    "4000",
+    "--dims",
+    "2",
+    "--iters",
+    "5",
+    "--repeats",
+    "1",
+    "--dtypes",
+    "float32",
+)
+
+
 def synthetic_mixture(n: int, k: int, d: int, *, seed: int) -> np.ndarray:
     """``[n, d]`` float64 draws from a seeded ``k``-component Gaussian mixture.
 
@@ -510,6 +525,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if failed:
         return 1
     return 0
+
+
+def summary_rows(result: dict[str, Any]) -> list[dict[str, str]]:
+    """Table rows (benchmark contract): EM iterations/s against scikit-learn, per d and dtype."""
+    rows = []
+    for row in result["results"]:
+        ours = row["gen_jax"]["iterations_per_s"]["median"]
+        theirs = row["sklearn"]["iterations_per_s"]["median"]
+        rows.append(
+            {
+                "benchmark": "gmm_em",
+                "case": f"n={row['n']:,} k={row['k']} d={row['d']} {row['dtype']}",
+                "gen_jax": f"{ours:.2f} it/s",
+                "peer": f"sklearn {theirs:.2f} it/s",
+                "ratio": f"{row['ratio_iterations_per_s']:.2f}",
+            }
+        )
+    return rows
 
 
 if __name__ == "__main__":

@@ -37,6 +37,8 @@ from gen_jax.core import sharding as sharding_lib
 from gen_jax.core.step import Step, compile_init, compile_step
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+RESULTS_DIR_ENV = "GEN_JAX_BENCHMARK_RESULTS"
+written_paths: list[Path] = []  # every file write_result wrote in this process, in order
 _MIB = 1024 * 1024
 
 
@@ -381,6 +383,9 @@ def _version(package: str) -> str | None:
 def machine_description() -> dict[str, Any]:
     """Where a figure was taken: CPU, cores, RAM, library versions, JAX devices, date.
 
+    The JAX part (backend, device kind and count, process count) reflects this process:
+    call it after any device-count setting (``jax_num_cpu_devices``) is made.
+
     ``usable_cores`` is the process's CPU affinity (what a container actually grants);
     ``load_average`` is the 1/5/15-minute load when the description is taken, a hint of
     how busy a shared machine was.
@@ -404,9 +409,23 @@ def machine_description() -> dict[str, Any]:
         "python": platform.python_version(),
         "versions": {
             package: _version(package)
-            for package in ("jax", "jaxlib", "flax", "optax", "numpy", "torch")
+            for package in (
+                "jax",
+                "jaxlib",
+                "jax-cuda12-plugin",
+                "flax",
+                "optax",
+                "orbax-checkpoint",
+                "numpy",
+                "scipy",
+                "scikit-learn",
+                "torch",
+            )
         },
         "jax_backend": jax.default_backend(),
+        "jax_device_kind": jax.devices()[0].device_kind,
+        "jax_device_count": jax.device_count(),
+        "jax_process_count": jax.process_count(),
         "jax_devices": [f"{device.platform}:{device.device_kind}" for device in jax.devices()],
         "xla_flags": os.environ.get("XLA_FLAGS"),
     }
@@ -420,8 +439,18 @@ def _to_json(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
+def results_dir() -> Path:
+    """Where results go: ``$GEN_JAX_BENCHMARK_RESULTS`` if set, else ``benchmarks/results``.
+
+    The runner (``python -m benchmarks run --results-dir DIR``) sets the variable for the
+    benchmarks it starts, so a test run never touches the repository's results.
+    """
+    override = os.environ.get(RESULTS_DIR_ENV)
+    return Path(override) if override else RESULTS_DIR
+
+
 def write_result(name: str, payload: dict[str, Any]) -> Path:
-    """Write ``payload`` as pretty JSON to ``benchmarks/results/NAME.json``.
+    """Write ``payload`` as pretty JSON to ``results_dir() / NAME.json``.
 
     Args:
         name: file stem, letters, digits, ``-`` and ``_`` only (e.g. ``"vae_step"``).
@@ -432,7 +461,9 @@ def write_result(name: str, payload: dict[str, Any]) -> Path:
     """
     if not name or not all(char.isalnum() or char in "-_" for char in name):
         raise ValueError(f"name={name!r}: use letters, digits, '-' and '_' only, e.g. 'vae_step'")
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    path = RESULTS_DIR / f"{name}.json"
+    directory = results_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2, default=_to_json) + "\n")
+    written_paths.append(path)
     return path

@@ -37,6 +37,12 @@ from gen_jax.inference.hmm import hmm_filter, hmm_smoother, hmm_viterbi
 from gen_jax.inference.hmm_parallel import parallel_hmm_smoother
 from gen_jax.models.hmm import GaussianHMM
 
+# Arguments for a smoke run of well under a minute (`python -m benchmarks run --quick`).
+QUICK_ARGS: tuple[str, ...] = (
+    "--states", "2", "--sequences", "10", "--steps", "50", "--iterations", "1",
+    "--repeats", "1", "--skip-long",
+)  # fmt: skip
+
 
 def _parameters(num_states: int, seed: int):
     rng = np.random.default_rng(seed)
@@ -283,7 +289,29 @@ def main(argv=None):
         "long_sequence": long_row,
     }
     print("wrote", write_result(args.name, payload))
+    return 0
+
+
+def summary_rows(result: dict) -> list[dict[str, str]]:
+    """Table rows (benchmark contract): milliseconds per operation against hmmlearn/dynamax."""
+    rows = []
+    for row in result["rows"]:
+        median = row["median_ms"]
+        peers = [
+            f"{name} {median[name]:.2f} ms" for name in ("hmmlearn", "dynamax") if name in median
+        ]
+        ratio = row.get("ratio_hmmlearn_over_gen_jax")
+        rows.append(
+            {
+                "benchmark": "hmm",
+                "case": f"{row['operation']}, {row['num_states']} states",
+                "gen_jax": f"{median['gen_jax']:.2f} ms",
+                "peer": "; ".join(peers),
+                "ratio": "" if ratio is None else f"{ratio:.2f} (hmmlearn time / gen_jax time)",
+            }
+        )
+    return rows
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

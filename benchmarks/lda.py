@@ -79,6 +79,10 @@ PASS_GRID = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32)
 TARGET_FACTOR = 1.1
 
 
+# Arguments for a smoke run of well under a minute (`python -m benchmarks run --quick`).
+QUICK_ARGS: tuple[str, ...] = ("--passes", "2", "--repeats", "1", "--topics", "5")
+
+
 def _corpus(copies: int, seed: int = 0):
     corpus = bag_of_words(pydoc_documents(), min_df=3, max_df=0.3, drop_empty=True)
     order = np.random.default_rng(seed).permutation(corpus.counts.shape[0])
@@ -285,8 +289,28 @@ def main(argv=None):
     if "gensim" in sides:
         print(f"gensim's own bound: {sides['gensim']['final']['gensim_own_perplexity_bound']:.0f}")
     print(f"load average before {load_before}, after {os.getloadavg()}; wrote {path}")
+    return 0
+
+
+def summary_rows(result: dict) -> list[dict[str, str]]:
+    """Table rows (benchmark contract): documents/s of batch and online VB against the peers."""
+    sides, ratios = result["sides"], result["ratios"]["documents_per_s"]
+    topics = result["settings"]["topics"]
+    rows = []
+    for ours, peer in (("gen_jax_batch", "sklearn_batch"), ("gen_jax_online", "sklearn_online")):
+        gensim = f"; gensim {sides['gensim']['documents_per_s']:.0f}" if "gensim" in sides else ""
+        rows.append(
+            {
+                "benchmark": "lda",
+                "case": f"{ours.removeprefix('gen_jax_')} VB, {topics} topics",
+                "gen_jax": f"{sides[ours]['documents_per_s']:.0f} docs/s",
+                "peer": f"sklearn {sides[peer]['documents_per_s']:.0f}{gensim} docs/s",
+                "ratio": f"{ratios[f'{ours}/{peer}']:.2f}",
+            }
+        )
+    return rows
 
 
 if __name__ == "__main__":
     jax.config.update("jax_enable_x64", False)
-    main()
+    raise SystemExit(main())

@@ -35,6 +35,12 @@ import numpy as np
 from benchmarks import harness
 from gen_jax.models.pcfg import PCFG
 
+# Arguments for a smoke run of well under a minute (`python -m benchmarks run --quick`).
+QUICK_ARGS: tuple[str, ...] = (
+    "--lengths", "8", "--batch", "8", "--repeats", "2", "--nltk-sentences", "2",
+    "--nonterminals", "8", "--vocabulary", "20",
+)  # fmt: skip
+
 
 def random_grammar(
     num_nonterminals: int, vocabulary_size: int, binary_rules: int, words_per_symbol: int, *, seed
@@ -151,8 +157,27 @@ def main(argv=None):
     )
     print("|---|---|---|---|---|---|---|")
     run(args)  # writes benchmarks/results/NAME.json after each length
-    print(f"wrote {harness.RESULTS_DIR / args.name}.json")
+    print(f"wrote {harness.results_dir() / args.name}.json")
+    return 0
+
+
+def summary_rows(result: dict) -> list[dict[str, str]]:
+    """Table rows (benchmark contract): sentences/s of inside and Viterbi against nltk."""
+    rows = []
+    for length, row in result["results"].items():
+        peer = row["nltk_viterbi"]["examples_per_s"]["median"]
+        for side in ("gen_jax_inside", "gen_jax_viterbi"):
+            rows.append(
+                {
+                    "benchmark": "pcfg",
+                    "case": f"{side.removeprefix('gen_jax_')}, length {length}",
+                    "gen_jax": f"{row[side]['examples_per_s']['median']:.1f} sent/s",
+                    "peer": f"nltk Viterbi {peer:.3f} sent/s",
+                    "ratio": f"{row['ratios_vs_nltk'][side]:.1f}",
+                }
+            )
+    return rows
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -35,6 +35,10 @@ from gen_jax.models.bernoulli_rbm import BernoulliRBM
 GOAL_RATIO = 2.0
 
 
+# Arguments for a smoke run of well under a minute (`python -m benchmarks run --quick`).
+QUICK_ARGS: tuple[str, ...] = ("--n-iter", "2", "--repeats", "1")
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.rbm", description=__doc__)
     parser.add_argument("--n-components", type=int, default=100, help="hidden units")
@@ -129,6 +133,20 @@ def _copy(sklearn_rbm: SklearnRBM, x: np.ndarray):
     copy.intercept_hidden_ = sklearn_rbm.intercept_hidden_.astype(np.float32)
     copy.n_features_in_ = x.shape[1]
     return copy
+
+
+def summary_rows(result: dict) -> list[dict[str, str]]:
+    """Table rows (benchmark contract): training epochs/s against scikit-learn."""
+    config, sides = result["config"], result["results"]
+    return [
+        {
+            "benchmark": "rbm",
+            "case": f"{config['n_components']} hidden, batch {config['batch_size']}",
+            "gen_jax": f"{sides['gen_jax']['epochs_per_s']['median']:.1f} epochs/s",
+            "peer": f"sklearn {sides['sklearn']['epochs_per_s']['median']:.1f} epochs/s",
+            "ratio": f"{result['ratio_epochs_per_s']:.2f}",
+        }
+    ]
 
 
 if __name__ == "__main__":

@@ -8,8 +8,21 @@ import sys
 from collections.abc import Sequence
 
 from gen_jax import launcher
+from gen_jax.core import distributed
 
 CONFIG_PREFIX = "--config."
+
+
+def _add_distributed_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "multi-process runs",
+        "Start the same command once per process. Without these flags the "
+        "JAX_COORDINATOR_ADDRESS/JAX_NUM_PROCESSES/JAX_PROCESS_ID variables, or a TPU pod, "
+        "SLURM or Open MPI environment, are used; otherwise the run is single-process.",
+    )
+    group.add_argument("--coordinator-address", help="host:port where process 0 listens")
+    group.add_argument("--num-processes", type=int, help="total number of processes")
+    group.add_argument("--process-id", type=int, help="this process's index, 0 to N-1")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,9 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("experiment", help="NAME or NAME:VARIANT (tiny, demo, full)")
     run.add_argument("--workdir", help="run directory (default runs/NAME)")
+    _add_distributed_flags(run)
     tour = commands.add_parser("tour", help="run every demo-tour experiment and index them")
     tour.add_argument("--workdir", default="runs/demo")
     tour.add_argument("--variant", default=launcher.DEFAULT_VARIANT)
+    _add_distributed_flags(tour)
     return parser
 
 
@@ -50,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 summary = (module.__doc__ or "").strip().splitlines()[0]
                 print(f"{name:24s} {', '.join(module.VARIANTS):20s} {summary}{tour}")
             return 0
+        if args.command in ("run", "tour"):
+            distributed.initialize(args.coordinator_address, args.num_processes, args.process_id)
         if args.command == "run":
             name, _ = launcher.parse_spec(args.experiment)
             workdir = args.workdir or f"runs/{name}"

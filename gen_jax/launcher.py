@@ -2,6 +2,8 @@
 
 An experiment is a package ``experiments/<name>/`` with ``config.py`` (``get_config(variant)``,
 ``VARIANTS``, ``IN_DEMO_TOUR``) and ``train.py`` (``train(config, workdir) -> metrics``).
+In a multi-process run (``gen_jax.core.distributed.initialize`` called first) every process
+runs the experiment; only process 0 writes ``config.json`` and the tour's index.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from types import ModuleType
 from ml_collections import ConfigDict
 
 import experiments
+from gen_jax.core import distributed
 from gen_jax.viz import write_index
 
 DEFAULT_VARIANT = "demo"
@@ -113,8 +116,9 @@ def run_experiment(
     config = apply_overrides(get_config(name, variant), overrides)
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    record = {"experiment": name, "variant": variant, "config": config.to_dict()}
-    (workdir / "config.json").write_text(json.dumps(record, indent=2, default=list))
+    if distributed.is_main_process():
+        record = {"experiment": name, "variant": variant, "config": config.to_dict()}
+        (workdir / "config.json").write_text(json.dumps(record, indent=2, default=list))
     train = importlib.import_module(f"experiments.{name}.train").train
     return train(config, workdir)
 
@@ -143,4 +147,7 @@ def run_tour(root: str | Path, *, variant: str = DEFAULT_VARIANT) -> tuple[Path,
             traceback.print_exc()
             entry.update(status="failed", report=None, error=f"{type(error).__name__}: {error}")
         entries.append(entry)
-    return write_index(root, entries), all(e["status"] == "ok" for e in entries)
+    index = root / "index.html"
+    if distributed.is_main_process():
+        index = write_index(root, entries)
+    return index, all(e["status"] == "ok" for e in entries)

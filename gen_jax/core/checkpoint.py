@@ -4,7 +4,9 @@ A checkpoint holds the training state (restored straight into its target shardin
 state saved on 8 devices restores on 1 and vice versa) and a JSON ``meta`` dict: the root
 seed, the data iterator's position and anything else a run needs to continue exactly.
 Orbax writes each step into a temporary directory and renames it when complete, so a crash
-mid-write never corrupts the last good checkpoint.
+mid-write never corrupts the last good checkpoint. In a multi-process run every process
+calls ``save`` and ``restore`` (they are collective: each writes or reads its own shards
+and process 0 the metadata), so ``directory`` must be one that all processes see.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ import numpy as np
 from jax.sharding import Mesh
 from tqdm.auto import tqdm
 
-from gen_jax.core import rng
+from gen_jax.core import distributed, rng
 from gen_jax.core import sharding as sharding_lib
 from gen_jax.core.checkpoint import Checkpointer
 from gen_jax.core.metrics import MetricWriter
@@ -131,7 +131,10 @@ def fit(
 
     Args:
         step: the algorithm (``Step(init, update)``).
-        data: a resumable iterator of global numpy batches (see ``ResumableIterator``).
+        data: a resumable iterator of numpy batches (see ``ResumableIterator``): the
+            global batch, or in a multi-process run this process's slice of it (in process
+            order), as ``gen_jax.data.BatchIterator`` yields. Metrics are written by
+            process 0 only; checkpoints by all processes together.
         num_steps: total number of updates, counted from the start of the run.
         workdir: the run directory for ``metrics.jsonl``, TensorBoard events and
             ``checkpoints/``. ``None`` keeps everything in memory (no resume).
@@ -141,7 +144,9 @@ def fit(
         checkpoint_every: save every this many steps and at the end; ``None`` saves only
             at the end (when ``workdir`` is given).
         keep_checkpoints: how many recent checkpoints to keep.
-        hooks: host callbacks for sampling and evaluation.
+        hooks: host callbacks for sampling and evaluation. They run on every process (a
+            computation on the sharded state needs all of them); a hook that writes files
+            should do so only where ``gen_jax.core.distributed.is_main_process()``.
         progress: show a progress bar.
         description: the progress bar's label.
 
@@ -161,13 +166,14 @@ def fit(
     batch_sharding = sharding_lib.batch_sharding(mesh)
     init_key, train_root = jax.random.split(rng.root_key(seed))
 
-    example = data.peek()
+    # The global example batch: with several processes each peeks at its own slice.
+    example = sharding_lib.shard_batch(data.peek(), batch_sharding)
     abstract_state = jax.eval_shape(step.init, init_key, example)
     state_sharding = sharding_lib.state_shardings(abstract_state, mesh)
 
     checkpointer = writer = None
     resumed_from = None
-    is_chief = jax.process_index() == 0
+    is_chief = distributed.is_main_process()
     if workdir is not None:
         workdir = Path(workdir)
         checkpointer = Checkpointer(workdir / CHECKPOINT_DIR, keep=keep_checkpoints)

@@ -3,6 +3,7 @@
 Each record is one JSON object per line, ``{"step": int, "<name>": float, ...}``. When a
 run resumes from a checkpoint at step ``t``, records after ``t`` (written by the crashed
 run after its last checkpoint) are dropped, so the file reads as one consistent history.
+In a multi-process run only process 0 writes; elsewhere a writer accepts and drops records.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 from tensorboardX import SummaryWriter
+
+from gen_jax.core import distributed
 
 METRICS_FILE = "metrics.jsonl"
 TENSORBOARD_DIR = "tensorboard"
@@ -47,6 +50,9 @@ class MetricWriter:
         self, workdir: str | os.PathLike, *, resume_step: int | None = None, tensorboard=True
     ):
         self.path = Path(workdir) / METRICS_FILE
+        self._file = self._tensorboard = None
+        if not distributed.is_main_process():
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if resume_step is not None and self.path.exists():
             _keep_records_up_to(self.path, resume_step)
@@ -59,6 +65,8 @@ class MetricWriter:
 
     def write(self, step: int, scalars: Mapping[str, float]) -> None:
         """Write one record of scalars at ``step``."""
+        if self._file is None:
+            return
         record = {"step": int(step)}
         record.update({name: float(np.asarray(value)) for name, value in scalars.items()})
         self._file.write(json.dumps(record) + "\n")
@@ -70,6 +78,8 @@ class MetricWriter:
 
     def close(self) -> None:
         """Flush and close the files."""
+        if self._file is None:
+            return
         self._file.close()
         if self._tensorboard is not None:
             self._tensorboard.close()

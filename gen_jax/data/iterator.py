@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
 import numpy as np
 
 from gen_jax.data.source import RandomAccessSource
@@ -43,9 +44,10 @@ class BatchIterator:
         drop_remainder: If True every batch has B examples and the last
             ``N mod B`` examples of each epoch's order are skipped; if False the last batch
             of an epoch is shorter (only with ``process_count == 1``).
-        process_index: This process's index in ``[0, process_count)``
-            (``jax.process_index()``).
-        process_count: Number of processes sharing the global batch (``jax.process_count()``).
+        process_index: This process's index in ``[0, process_count)``; by default
+            ``jax.process_index()`` (0 unless ``jax.distributed`` was initialised).
+        process_count: Number of processes sharing the global batch; by default
+            ``jax.process_count()``.
 
     Raises:
         ValueError: If an argument is invalid, B does not divide evenly across processes, or
@@ -66,9 +68,13 @@ class BatchIterator:
         seed: int,
         shuffle: bool = True,
         drop_remainder: bool = True,
-        process_index: int = 0,
-        process_count: int = 1,
+        process_index: int | None = None,
+        process_count: int | None = None,
     ) -> None:
+        if process_index is None:
+            process_index = jax.process_index()
+        if process_count is None:
+            process_count = jax.process_count()
         self._batch_size = _check_int("batch_size", batch_size, minimum=1)
         self._seed = _check_int("seed", seed, minimum=0)
         self._process_count = _check_int("process_count", process_count, minimum=1)

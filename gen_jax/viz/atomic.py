@@ -2,7 +2,9 @@
 
 A run can be killed at any moment, and a half-written ``report.html`` or PNG is worse than
 none: the bytes are written to a temporary file in the destination directory and moved into
-place with :func:`os.replace`, which is atomic on POSIX and Windows.
+place with :func:`os.replace`, which is atomic on POSIX and Windows. In a multi-process run
+only the main process writes (:func:`gen_jax.core.distributed.is_main_process`): every
+process renders the same figures, and one copy is enough.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from pathlib import Path
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from gen_jax.core.distributed import is_main_process
+
 # mkstemp creates files readable by the owner only; reports are meant to be shared.
 _FILE_MODE = 0o644
 
@@ -22,7 +26,8 @@ _FILE_MODE = 0o644
 def write_bytes_atomically(path: str | os.PathLike, data: bytes) -> Path:
     """Writes ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
-    Missing parent directories are created.
+    Missing parent directories are created. On any process but the main one of a
+    multi-process run nothing is written.
 
     Args:
         path: Destination file.
@@ -32,6 +37,8 @@ def write_bytes_atomically(path: str | os.PathLike, data: bytes) -> Path:
         ``path`` as a :class:`pathlib.Path`.
     """
     path = Path(path)
+    if not is_main_process():
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
