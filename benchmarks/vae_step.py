@@ -50,6 +50,16 @@ LEARNING_RATE = 5e-4
 RECONSTRUCTION_WEIGHT = 1000.0
 BOOK_PARAMETER_COUNT = 207_237  # 28x28x1 images, 2-d code
 CHECK_TOLERANCE = 1e-4  # relative, on the loss and on every gradient tensor
+QUICK_ARGS: tuple[str, ...] = (
+    "--batch-size",
+    "32",
+    "--steps",
+    "6",
+    "--warmup",
+    "1",
+    "--rounds",
+    "2",
+)
 
 
 def same_padding(size: int, kernel: int, stride: int) -> tuple[int, int]:
@@ -588,6 +598,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = harness.write_result(args.name, payload)
     print(f"wrote {path}")
     return 0
+
+
+def summary_rows(result: dict[str, Any]) -> list[dict[str, str]]:
+    """Table rows (benchmark contract): one per batch size, median training steps/s."""
+    shape = "x".join(str(size) for size in result["config"]["image_shape"])
+    rows = []
+    for row in result["results"]:
+        rows.append(
+            {
+                "benchmark": result.get("benchmark", "vae_step"),
+                "case": f"book conv VAE {shape}, z={result['config']['latent_dim']}, "
+                f"batch {row['batch_size']}",
+                "gen_jax": f"{row['gen_jax']['steps_per_s']['median']:.1f} steps/s",
+                "peer": f"torch {row['torch']['steps_per_s']['median']:.1f} steps/s",
+                "ratio": f"{row['ratio_steps_per_s']:.2f}x",
+            }
+        )
+    return rows
 
 
 if __name__ == "__main__":

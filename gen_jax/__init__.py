@@ -4,7 +4,19 @@ Public names only; submodules may move. See README.md and DESIGN.md.
 """
 
 from gen_jax import attacks
-from gen_jax.algorithms.adversarial import make_gan_step, sample_latent
+from gen_jax.algorithms.aae import (
+    AAEState,
+    code_discriminator_loss,
+    code_generator_loss,
+    make_aae_step,
+)
+from gen_jax.algorithms.aae_semi_supervised import make_semi_supervised_aae_step
+from gen_jax.algorithms.adversarial import (
+    condition_examples,
+    conditional_latent,
+    make_gan_step,
+    sample_latent,
+)
 from gen_jax.algorithms.autoencoding import (
     autoencoder_objective,
     contractive_penalty,
@@ -29,10 +41,14 @@ from gen_jax.algorithms.em import (
     make_stochastic_em_step,
 )
 from gen_jax.algorithms.likelihood import make_likelihood_step
+from gen_jax.algorithms.normalised_vae import make_normalised_vae_step, normalised_vae_objective
 from gen_jax.algorithms.stacked import (
+    fine_tune_stack,
     greedy_layerwise_pretrain,
     make_layerwise_step,
+    make_stack_fine_tune_step,
     stacked_encode,
+    stacked_reconstruct,
 )
 from gen_jax.algorithms.supervised import (
     SupervisedState,
@@ -54,6 +70,7 @@ from gen_jax.core.rng import root_key, split_named, step_key
 from gen_jax.core.sharding import batch_sharding, make_mesh, replicated, shard_batch
 from gen_jax.core.state import AdversarialState, EMState, Player, TrainState
 from gen_jax.core.step import Step, compile_init, compile_step
+from gen_jax.data.ring_transform import ring_transform, transformed_ring
 from gen_jax.eval import (
     bits_per_dimension,
     classifier_score,
@@ -81,6 +98,20 @@ from gen_jax.inference.hmm import (
 )
 from gen_jax.inference.hmm_parallel import parallel_hmm_filter, parallel_hmm_smoother
 from gen_jax.inference.pcfg import PCFGParams
+from gen_jax.models.aae import (
+    AdversarialAutoencoder,
+    SemiSupervisedAAE,
+    conv_aae,
+    mlp_aae,
+    mlp_semi_supervised_aae,
+)
+from gen_jax.models.aae_priors import (
+    CategoricalPrior,
+    GaussianMixturePrior,
+    StandardGaussianPrior,
+    circle_mixture,
+    make_prior,
+)
 from gen_jax.models.autoencoder import Autoencoder, conv_autoencoder, mlp_autoencoder
 from gen_jax.models.bayesnet import BayesianNetwork
 from gen_jax.models.bayesnet_em import BayesNetEM
@@ -93,6 +124,7 @@ from gen_jax.models.classifiers import ConvClassifier, MLPClassifier
 from gen_jax.models.cvae import CVAE
 from gen_jax.models.dbn import DeepBeliefNetwork
 from gen_jax.models.dcgan import CamelDiscriminator, CamelGenerator, MLPDiscriminator, MLPGenerator
+from gen_jax.models.face_vae import NormalisedVAE, face_vae
 from gen_jax.models.gan_1d import gan_value, jensen_shannon_divergence, optimal_discriminator
 from gen_jax.models.gaussian_mixture import GaussianMixture
 from gen_jax.models.gmm import GaussianMixtureEM, GaussianMixtureParams
@@ -119,31 +151,9 @@ from gen_jax.models.wavenet import (
     wavenet_sample_fast,
     wavenet_sample_naive,
 )
+from gen_jax.models.wgan import wgan_critic, wgan_generator
 
 __version__ = "0.1.0"
-from gen_jax.algorithms.aae import (
-    AAEState,
-    code_discriminator_loss,
-    code_generator_loss,
-    make_aae_step,
-)
-from gen_jax.algorithms.aae_semi_supervised import make_semi_supervised_aae_step
-from gen_jax.algorithms.adversarial import condition_examples, conditional_latent
-from gen_jax.models.aae import (
-    AdversarialAutoencoder,
-    SemiSupervisedAAE,
-    conv_aae,
-    mlp_aae,
-    mlp_semi_supervised_aae,
-)
-from gen_jax.models.aae_priors import (
-    CategoricalPrior,
-    GaussianMixturePrior,
-    StandardGaussianPrior,
-    circle_mixture,
-    make_prior,
-)
-from gen_jax.models.wgan import wgan_critic, wgan_generator
 
 __all__ = [
     "CVAE",
@@ -199,6 +209,7 @@ __all__ = [
     "MarkovChain",
     "NaiveBayes",
     "NonFiniteError",
+    "NormalisedVAE",
     "PCFGAuthorshipClassifier",
     "PCFGInsideOutsideEM",
     "PCFGParams",
@@ -236,6 +247,8 @@ __all__ = [
     "digits_feature_network",
     "elbo_objective",
     "em_iteration",
+    "face_vae",
+    "fine_tune_stack",
     "fit",
     "fit_em",
     "frechet_distance",
@@ -272,15 +285,18 @@ __all__ = [
     "make_layerwise_step",
     "make_likelihood_step",
     "make_mesh",
+    "make_normalised_vae_step",
     "make_online_lda_step",
     "make_prior",
     "make_semi_supervised_aae_step",
+    "make_stack_fine_tune_step",
     "make_stochastic_em_step",
     "make_vae_step",
     "markov_equivalent",
     "mlp_aae",
     "mlp_autoencoder",
     "mlp_semi_supervised_aae",
+    "normalised_vae_objective",
     "optimal_discriminator",
     "output_attack",
     "parallel_hmm_filter",
@@ -292,6 +308,7 @@ __all__ = [
     "precision_recall",
     "rbm_ais_log_partition",
     "replicated",
+    "ring_transform",
     "root_key",
     "sample_latent",
     "sample_markov_chain",
@@ -300,8 +317,10 @@ __all__ = [
     "simulated_annealing",
     "split_named",
     "stacked_encode",
+    "stacked_reconstruct",
     "step_key",
     "structure_score",
+    "transformed_ring",
     "umass_coherence",
     "unrestricted_search",
     "vae_log_likelihood",

@@ -9,6 +9,7 @@ import numpy as np
 import optax
 from ml_collections import ConfigDict
 
+from experiments.vae_ablation.ring import train_ring_panel
 from gen_jax.algorithms.vae_family import elbo_objective, make_elbo_step
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
@@ -100,9 +101,12 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         images[f"{name}: decoded 10x10 grid at normal quantiles"] = str(
             run_dir / "samples" / f"step_{config.num_steps:07d}.png"
         )
+    ring_metrics, ring_images = train_ring_panel(config, workdir)
+    final.update(ring_metrics)
+    images.update(ring_images)
     write_report(
         workdir,
-        title="VAE loss-term ablation: reconstruction only, KL only, both",
+        title="VAE loss-term ablation: reconstruction only, KL only, both; the ring toy",
         config=config.to_dict(),
         final_metrics=final,
         images=images,

@@ -13,10 +13,18 @@ layers initialise a deep network or give features.
 only sees ``layer`` and ``decoder``, so the frozen layers are carried through unchanged.
 :func:`greedy_layerwise_pretrain` runs it for every layer with :func:`gen_jax.core.loop.fit`.
 
+Fine-tuning then trains the whole unrolled stack end to end (Hinton & Salakhutdinov,
+2006): the encoder layers followed by the kept temporary decoders in reverse order,
+:math:`\hat x = \sigma(V_1^\top \cdots \sigma(V_L^\top h_L + c_L) \cdots + c_1)`, on the
+mean squared error :math:`\lVert \hat x - x\rVert^2` of the input itself
+(:func:`make_stack_fine_tune_step`, :func:`fine_tune_stack`).
+
 References:
     Bengio, Lamblin, Popovici & Larochelle (2007), Greedy Layer-Wise Training of Deep
     Networks, NeurIPS.
     Vincent et al. (2010), Stacked Denoising Autoencoders, JMLR 11.
+    Hinton & Salakhutdinov (2006), Reducing the Dimensionality of Data with Neural
+    Networks, Science 313.
 """
 
 from __future__ import annotations
@@ -142,7 +150,8 @@ def greedy_layerwise_pretrain(
     activation: str = "sigmoid",
     corruption: str = "none",
     corruption_level: float = 0.0,
-) -> list:
+    return_decoders: bool = False,
+) -> list | tuple[list, list]:
     """Pretrain a stack of ``len(widths)`` layers greedily on data ``x [N, ...]``.
 
     Layer ``k`` is trained for ``num_steps`` updates by :func:`make_layerwise_step` on top
@@ -156,10 +165,13 @@ def greedy_layerwise_pretrain(
         batch_size: global batch size (divisible by the number of devices).
         seed: seed of the data order and initialisation (layer ``k`` uses ``seed + k``).
         activation, corruption, corruption_level: as in :func:`make_layerwise_step`.
+        return_decoders: also return each layer's temporary decoder (for
+            :func:`stacked_reconstruct` and :func:`fine_tune_stack`).
 
     Returns:
         The encoder layers, bottom first, as host Dense parameter dicts for
-        :func:`stacked_encode`.
+        :func:`stacked_encode`; with ``return_decoders``, ``(encoder, decoders)`` where
+        ``decoders[k]`` maps layer ``k``'s code back to its input.
     """
     x = np.asarray(x, np.float32)
     if x.ndim < 2 or len(x) < batch_size:
@@ -170,6 +182,7 @@ def greedy_layerwise_pretrain(
         raise ValueError("widths is empty; give the width of each layer, e.g. (256, 64)")
     source = ArraySource({"x": x.reshape(len(x), -1)})
     layers: list = []
+    decoders: list = []
     for index, width in enumerate(widths):
         step = make_layerwise_step(
             width,
@@ -190,4 +203,114 @@ def greedy_layerwise_pretrain(
             description=f"layer {index + 1}",
         )
         layers.append(jax.device_get(result.state.params["layer"]))
-    return layers
+        decoders.append(jax.device_get(result.state.params["decoder"]))
+    return (layers, decoders) if return_decoders else layers
+
+
+def stacked_reconstruct(
+    encoder: Sequence, decoders: Sequence, x: jax.Array, *, activation: str = "sigmoid"
+) -> jax.Array:
+    """The unrolled stack: encode through every layer, decode through the decoders in
+    reverse order (each with a sigmoid output). ``x [B, ...] -> x_hat [B, D]``, flattened.
+
+    Args:
+        encoder: Dense parameter dicts, bottom first.
+        decoders: one Dense parameter dict per encoder layer; ``decoders[k]`` maps the
+            width of ``encoder[k]`` back to that layer's input width.
+        x: examples in [0, 1].
+        activation: the encoder layers' activation.
+    """
+    if len(encoder) != len(decoders) or not encoder:
+        raise ValueError(
+            f"encoder has {len(encoder)} layers and decoders {len(decoders)}; give one "
+            "decoder per encoder layer (greedy_layerwise_pretrain(..., return_decoders=True))"
+        )
+    h = stacked_encode(encoder, x, activation=activation)
+    for params in reversed(decoders):
+        h = jax.nn.sigmoid(_dense(params, h))
+    return h
+
+
+def make_stack_fine_tune_step(
+    optimizer: optax.GradientTransformation,
+    *,
+    encoder: Sequence,
+    decoders: Sequence,
+    activation: str = "sigmoid",
+    data_key: str = "x",
+) -> Step:
+    """The Step that fine-tunes a pretrained stack end to end on its reconstruction error.
+
+    Args:
+        optimizer: updates every encoder and decoder layer.
+        encoder, decoders: the pretrained layers (see :func:`stacked_reconstruct`); copied
+            into ``TrainState.params = {"encoder": (...), "decoders": (...)}`` at ``init``.
+        activation: the encoder layers' activation.
+        data_key: which batch entry holds ``x [B, ...]`` (values in [0, 1]).
+
+    Returns:
+        A Step with metrics ``loss`` (per-example mean squared error) and ``grad_norm``.
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation={activation!r}; choose one of {sorted(ACTIVATIONS)}")
+    pretrained = {"encoder": tuple(encoder), "decoders": tuple(decoders)}
+
+    def objective(params, batch):
+        x = batch[data_key]
+        x_hat = stacked_reconstruct(params["encoder"], params["decoders"], x, activation=activation)
+        loss = jnp.mean(mean_squared_error(x_hat, x.reshape(x.shape[0], -1)))
+        return loss, {"loss": loss}
+
+    def init(key: jax.Array, batch) -> TrainState:
+        del key  # the pretrained layers are the initialisation
+        if data_key not in batch:
+            raise KeyError(
+                f"batch has keys {sorted(batch)}; make_stack_fine_tune_step(data_key=...) "
+                f"expects {data_key!r}"
+            )
+        jax.eval_shape(objective, pretrained, batch)  # the layers must fit the data
+        params = jax.tree.map(jnp.asarray, pretrained)
+        return TrainState(step=zero_step(), params=params, opt_state=optimizer.init(params))
+
+    def update(state: TrainState, batch, key: jax.Array):
+        del key  # deterministic
+        grads, metrics = jax.grad(objective, has_aux=True)(state.params, batch)
+        params, opt_state = apply_optimizer(optimizer, grads, state.opt_state, state.params)
+        metrics["grad_norm"] = optax.tree.norm(grads)
+        return state.replace(step=state.step + 1, params=params, opt_state=opt_state), metrics
+
+    return Step(init=init, update=update)
+
+
+def fine_tune_stack(
+    x: np.ndarray,
+    encoder: Sequence,
+    decoders: Sequence,
+    optimizer: optax.GradientTransformation,
+    *,
+    num_steps: int,
+    batch_size: int,
+    seed: int = 0,
+    activation: str = "sigmoid",
+) -> tuple[list, list]:
+    """Fine-tune a greedily pretrained stack end to end on data ``x [N, ...]`` in [0, 1].
+
+    Returns:
+        ``(encoder, decoders)`` after ``num_steps`` updates of
+        :func:`make_stack_fine_tune_step`, as host Dense parameter dicts.
+    """
+    x = np.asarray(x, np.float32)
+    if x.ndim < 2 or len(x) < batch_size:
+        raise ValueError(
+            f"x has shape {x.shape}; give at least batch_size={batch_size} examples [N, ...]"
+        )
+    step = make_stack_fine_tune_step(
+        optimizer, encoder=encoder, decoders=decoders, activation=activation
+    )
+    data = BatchIterator(ArraySource({"x": x.reshape(len(x), -1)}), batch_size, seed=seed)
+    result = fit(
+        step, data, num_steps=num_steps, seed=seed, log_every=num_steps, progress=False,
+        description="fine-tune",
+    )  # fmt: skip
+    params = jax.device_get(result.state.params)
+    return list(params["encoder"]), list(params["decoders"])

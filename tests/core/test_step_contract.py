@@ -40,6 +40,7 @@ from tests.core.cases import (
     stochastic_em_gmm_step,
 )
 from tests.core.sequence_cases import em_hmm_step, em_pcfg_step_and_batch, sequence_batch
+from tests.core.vae_rest_cases import face_vae_step, stacked_fine_tune_step
 
 REGISTRY = {
     "made_order_agnostic": made_step_and_batch,
@@ -55,6 +56,8 @@ REGISTRY = {
     "ae_conv_mse": lambda: (conv_autoencoder_step(), image_batch()),
     "ae_denoising_sparse_contractive": lambda: (regularised_autoencoder_step(), image_batch()),
     "stacked_ae_second_layer": lambda: (stacked_second_layer_step(), image_batch()),
+    "stacked_ae_fine_tune": lambda: (stacked_fine_tune_step(), image_batch()),
+    "vae_face_bn_dropout": lambda: (face_vae_step(), image_batch()),
     "vae_conv_mse": lambda: (conv_vae_step(), image_batch()),
     "vae_mlp_bernoulli": lambda: (mlp_vae_step(), image_batch()),
     "em_gmm_full": lambda: (em_gmm_step("full"), points_batch()),

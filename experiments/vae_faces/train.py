@@ -1,0 +1,190 @@
+"""Train the book's face VAE (BatchNorm, Dropout, z = 200) and draw its latent analysis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from ml_collections import ConfigDict
+
+from gen_jax.algorithms.normalised_vae import make_normalised_vae_step
+from gen_jax.algorithms.variational import reconstruction_loss
+from gen_jax.core.loop import Hook, fit
+from gen_jax.data import ArraySource, BatchIterator, load_source
+from gen_jax.losses import gaussian_kl
+from gen_jax.models.face_vae import face_vae
+from gen_jax.viz import save_image_grid, write_report
+from gen_jax.viz.latent_tools import (
+    add_attribute,
+    attribute_vector,
+    interpolate_codes,
+    save_latent_histograms,
+)
+
+ENCODE_CHUNK = 500
+DIGITS_ATTRIBUTE = "Thick_stroke"
+
+
+def _load(config: ConfigDict, split: str):
+    """``(source, attribute_names)``; sources give ``image [B, S, S, 3]`` and ``attributes``."""
+    if config.dataset == "digits":
+        digits = load_source("digits", split=split, image_size=config.image_size).arrays
+        images = np.repeat(digits["image"], 3, axis=-1)  # grey to RGB
+        ink = images.mean(axis=(1, 2, 3))
+        thick = (ink > np.median(ink)).astype(np.int32)[:, None]
+        return ArraySource({"image": images, "attributes": thick}), (DIGITS_ATTRIBUTE,)
+    source = load_source(
+        config.dataset,
+        split=split,
+        data_dir=config.data_dir or None,
+        image_size=config.image_size,
+        value_range=(0.0, 1.0),
+    )
+    return source, source.attribute_names
+
+
+def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
+    """Train, evaluate and plot; returns the final metrics."""
+    workdir = Path(workdir)
+    samples_dir = workdir / "samples"
+    train_source, _ = _load(config, "train")
+    analysis_split = "test" if config.dataset == "digits" else "validation"
+    analysis_source, attribute_names = _load(config, analysis_split)
+    test = analysis_source[np.arange(min(len(analysis_source), config.eval_examples))]
+    image_shape = test["image"].shape[1:]
+    model = face_vae(
+        image_shape,
+        config.latent_dim,
+        encoder_filters=config.encoder_filters,
+        decoder_filters=config.decoder_filters,
+        strides=config.strides,
+        batch_norm=config.batch_norm,
+        dropout_rate=config.dropout_rate,
+    )
+    step = make_normalised_vae_step(
+        model,
+        optax.adam(config.learning_rate, eps=1e-7),  # Keras' Adam epsilon
+        reconstruction_weight=config.reconstruction_weight,
+    )
+    prior_codes = jax.random.normal(
+        jax.random.key(config.seed + 1), (config.num_prior_samples, config.latent_dim)
+    )
+    encode = jax.jit(lambda variables, x: model.apply(variables, x, method="encode")[0])
+    decode = jax.jit(
+        lambda variables, z: jax.nn.sigmoid(model.apply(variables, z, method="decode"))
+    )
+
+    @jax.jit
+    def evaluate(variables, x):
+        """Inference-mode loss parts on ``x``, decoding the means (no sampling noise)."""
+        mean, log_var = model.apply(variables, x, method="encode")
+        logits = model.apply(variables, mean, method="decode")
+        mse = reconstruction_loss(logits, x, likelihood="mse")
+        kl = gaussian_kl(mean, log_var)
+        loss = config.reconstruction_weight * mse + kl
+        return {"loss": jnp.mean(loss), "mse": jnp.mean(mse), "kl": jnp.mean(kl)}
+
+    def sample_hook(done: int, state) -> dict[str, float]:
+        faces = decode(state.variables(), prior_codes)
+        save_image_grid(samples_dir / f"step_{done:07d}.png", faces, num_columns=10)
+        metrics = jax.device_get(evaluate(state.variables(), test["image"]))
+        return {f"test_{name}": float(value) for name, value in metrics.items()}
+
+    result = fit(
+        step,
+        BatchIterator(train_source, config.batch_size, seed=config.seed),
+        num_steps=config.num_steps,
+        workdir=workdir,
+        seed=config.seed,
+        log_every=config.log_every,
+        checkpoint_every=config.checkpoint_every,
+        keep_checkpoints=config.keep_checkpoints,
+        hooks=[Hook(every=config.sample_every, fn=sample_hook)],
+        description="vae_faces",
+    )
+    variables = result.state.variables()
+    count = min(len(analysis_source), config.attribute_examples)
+    codes, attributes = [], []
+    for start in range(0, count, ENCODE_CHUNK):
+        chunk = analysis_source[np.arange(start, min(start + ENCODE_CHUNK, count))]
+        codes.append(np.asarray(encode(variables, chunk["image"])))
+        attributes.append(chunk["attributes"])
+    codes, attributes = np.concatenate(codes), np.concatenate(attributes)
+    final = {k: v for k, v in result.metrics.items() if k != "step"}
+    final.update(
+        {
+            f"test_{k}": float(v)
+            for k, v in jax.device_get(evaluate(variables, test["image"])).items()
+        }
+    )
+    final["latent_mean_abs"] = float(np.abs(codes.mean(axis=0)).mean())
+    final["latent_std_mean"] = float(codes.std(axis=0).mean())
+    images = {
+        "30 samples from N(0, I)": str(samples_dir / f"step_{config.num_steps:07d}.png"),
+        "Test images (top) and reconstructions from mu (bottom)": save_image_grid(
+            workdir / "reconstructions.png",
+            np.concatenate([test["image"][:10], np.asarray(decode(variables, codes[:10]))]),
+            num_columns=10,
+        ),
+        "First 50 latent marginals of mu against the N(0, 1) density": save_latent_histograms(
+            workdir / "latent_histograms.png", codes
+        ),
+    }
+    lookup = {name: index for index, name in enumerate(attribute_names)}
+    for name in config.attributes or attribute_names:  # empty: every attribute
+        if name not in lookup:
+            raise ValueError(f"config.attributes has {name!r}; the data have {attribute_names}")
+        has_attribute = attributes[:, lookup[name]] > 0
+        vector = attribute_vector(codes, has_attribute)
+        path, change = _attribute_rows(
+            workdir, variables, decode, codes, test, vector, name, config
+        )
+        images[f"{name}: original, then code + alpha * vector for alpha in "
+               f"{list(config.attribute_weights)}"] = path  # fmt: skip
+        final[f"ink_change_{name}"] = change
+    images["Morphing between two inputs (ends are the inputs)"] = _morphing(
+        workdir, variables, decode, codes, test, config
+    )
+    write_report(
+        workdir,
+        title=f"Face VAE ({config.dataset}, {image_shape[0]}x{image_shape[1]}x{image_shape[2]}, "
+        f"z = {config.latent_dim})",
+        config=config.to_dict(),
+        final_metrics=final,
+        images={caption: str(path) for caption, path in images.items()},
+    )
+    return final
+
+
+def _attribute_rows(workdir, variables, decode, codes, test, vector, name, config):
+    """Rows of original + decoded ``code + alpha * vector``; returns the path and the mean
+    pixel intensity at the largest weight minus that at the smallest (the attribute's
+    effect on ink)."""
+    rows, strongest, weakest = [], [], []
+    for index in range(config.attribute_rows):
+        edited = np.asarray(
+            decode(variables, add_attribute(codes[index], vector, config.attribute_weights))
+        )
+        rows.extend([test["image"][index], *edited])
+        strongest.append(edited[-1].mean())
+        weakest.append(edited[0].mean())
+    path = save_image_grid(
+        workdir / f"attribute_{name}.png",
+        np.stack(rows),
+        num_columns=len(config.attribute_weights) + 1,
+    )
+    return path, float(np.mean(strongest) - np.mean(weakest))
+
+
+def _morphing(workdir, variables, decode, codes, test, config):
+    """``z_A (1 - alpha) + z_B alpha`` between the first test image and the one whose code
+    is farthest from it."""
+    first = 0
+    second = int(np.argmax(np.sum(np.square(codes[: len(test["image"])] - codes[first]), axis=1)))
+    morph = np.asarray(decode(variables, interpolate_codes(codes[first], codes[second],
+                                                           config.morph_steps)))  # fmt: skip
+    row = np.concatenate([test["image"][[first]], morph, test["image"][[second]]])
+    return save_image_grid(workdir / "morphing.png", row, num_columns=config.morph_steps + 2)
