@@ -42,6 +42,11 @@ from gen_jax.algorithms.em import (
 )
 from gen_jax.algorithms.likelihood import make_likelihood_step
 from gen_jax.algorithms.normalised_vae import make_normalised_vae_step, normalised_vae_objective
+from gen_jax.algorithms.pixel_vae import (
+    make_pixel_vae_step,
+    pixel_vae_log_weights,
+    pixel_vae_objective,
+)
 from gen_jax.algorithms.stacked import (
     fine_tune_stack,
     greedy_layerwise_pretrain,
@@ -141,6 +146,7 @@ from gen_jax.models.naive_bayes import NaiveBayes
 from gen_jax.models.pcfg import PCFG
 from gen_jax.models.pcfg_classifier import PCFGAuthorshipClassifier
 from gen_jax.models.pcfg_em import PCFGInsideOutsideEM
+from gen_jax.models.pixel_vae import PixelVAE, pixel_vae_reconstruct, pixel_vae_sample
 from gen_jax.models.pixelcnn import GatedPixelCNN, PixelCNN, pixelcnn_log_prob, pixelcnn_sample
 from gen_jax.models.rbm import RBMParams
 from gen_jax.models.sigmoid_belief import FullyVisibleSigmoidBeliefNet, make_fvsbn_step
@@ -214,6 +220,7 @@ __all__ = [
     "PCFGInsideOutsideEM",
     "PCFGParams",
     "PixelCNN",
+    "PixelVAE",
     "Player",
     "RBMParams",
     "SemiSupervisedAAE",
@@ -287,6 +294,7 @@ __all__ = [
     "make_mesh",
     "make_normalised_vae_step",
     "make_online_lda_step",
+    "make_pixel_vae_step",
     "make_prior",
     "make_semi_supervised_aae_step",
     "make_stack_fine_tune_step",
@@ -303,6 +311,10 @@ __all__ = [
     "parallel_hmm_smoother",
     "perplexity",
     "pgd_latent_attack",
+    "pixel_vae_log_weights",
+    "pixel_vae_objective",
+    "pixel_vae_reconstruct",
+    "pixel_vae_sample",
     "pixelcnn_log_prob",
     "pixelcnn_sample",
     "precision_recall",

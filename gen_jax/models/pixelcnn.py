@@ -20,7 +20,11 @@ above-right of each pixel. The gated PixelCNN (van den Oord et al., 2016b) remov
 two stacks: a vertical stack (all columns of the rows above) and a horizontal stack (the
 pixels to the left in the current row) that also reads the vertical stack, each layer a
 gated unit :math:`\tanh(W_f * x + V_f h) \odot \sigma(W_g * x + V_g h)`, where :math:`h`
-(a class embedding here) makes the model class-conditional.
+makes the model conditional: a class label (``num_classes``, through a learned embedding)
+or, with ``dense_condition=True``, any float vector ``[B, c]`` or spatial map
+``[B, H, W, c]`` (projected by a learned 1x1 map), such as the latent code of a PixelVAE
+(:mod:`gen_jax.models.pixel_vae`). The conditioning never depends on ``x``, so the
+masking keeps every conditional causal for any fixed :math:`h`.
 
 References:
     van den Oord, Kalchbrenner & Kavukcuoglu (2016a), Pixel Recurrent Neural Networks,
@@ -194,6 +198,35 @@ class PixelCNN(nn.Module):
         return _output_head(h, x.shape[-1], self.likelihood, self.num_levels)
 
 
+def _dense_bias(condition: jax.Array | None, features: int, name: str):
+    """A learned projection of a float condition: ``[B, c] -> [B, 1, 1, features]`` or
+    ``[B, H, W, c] -> [B, H, W, features]``."""
+    if condition is None:
+        raise ValueError(
+            "this gated PixelCNN has dense_condition=True: pass a float condition [B, c] or "
+            "[B, H, W, c] as its second argument"
+        )
+    if condition.ndim not in (2, 4):
+        raise ValueError(
+            f"condition has shape {condition.shape}; give a vector [B, c] or a spatial map "
+            "[B, H, W, c]"
+        )
+    projected = nn.Dense(features, use_bias=False, name=name)(condition.astype(jnp.float32))
+    return projected[:, None, None, :] if condition.ndim == 2 else projected
+
+
+def _condition_bias(condition, num_classes, dense_condition: bool, features: int, name: str):
+    """The conditioning term of one gate: class embedding, dense projection, or 0."""
+    if dense_condition:
+        if num_classes is not None:
+            raise ValueError(
+                f"num_classes={num_classes} and dense_condition=True: choose one way to "
+                "condition (labels via num_classes, float vectors/maps via dense_condition)"
+            )
+        return _dense_bias(condition, features, name)
+    return _class_bias(condition, num_classes, features, name)
+
+
 class GatedLayer(nn.Module):
     """One gated PixelCNN layer on ``(vertical, horizontal)`` stacks ``[B, H, W, F]`` each.
 
@@ -201,11 +234,13 @@ class GatedLayer(nn.Module):
         features: channels of each stack.
         kernel_size: side of the vertical kernel and width of the horizontal one.
         num_classes: classes of the conditioning label, or ``None``.
+        dense_condition: condition on a float vector ``[B, c]`` or map ``[B, H, W, c]``.
     """
 
     features: int
     kernel_size: int = 3
     num_classes: int | None = None
+    dense_condition: bool = False
 
     @nn.compact
     def __call__(self, vertical, horizontal, label=None):
@@ -213,8 +248,9 @@ class GatedLayer(nn.Module):
         v_pre = MaskedConv2D(2 * f, (k, k), stack="vertical")(vertical)
         h_pre = MaskedConv2D(2 * f, (1, k), stack="horizontal")(horizontal)
         h_pre = h_pre + nn.Conv(2 * f, (1, 1), name="vertical_to_horizontal")(v_pre)
-        v_pre = v_pre + _class_bias(label, self.num_classes, 2 * f, "class_vertical")
-        h_pre = h_pre + _class_bias(label, self.num_classes, 2 * f, "class_horizontal")
+        bias = functools.partial(_condition_bias, label, self.num_classes, self.dense_condition)
+        v_pre = v_pre + bias(2 * f, "class_vertical")
+        h_pre = h_pre + bias(2 * f, "class_horizontal")
         v_value, v_gate = jnp.split(v_pre, 2, axis=-1)
         h_value, h_gate = jnp.split(h_pre, 2, axis=-1)
         vertical = jnp.tanh(v_value) * jax.nn.sigmoid(v_gate)
@@ -233,6 +269,8 @@ class GatedPixelCNN(nn.Module):
     Attributes:
         likelihood, num_levels, features, num_layers, kernel_size, num_classes: as in
             :class:`PixelCNN` (``kernel_size`` is used for the first layer too).
+        dense_condition: the second argument is a float vector ``[B, c]`` or spatial map
+            ``[B, H, W, c]`` (not a label), projected into every gate.
     """
 
     likelihood: str = "bernoulli"
@@ -241,6 +279,7 @@ class GatedPixelCNN(nn.Module):
     num_layers: int = 5
     kernel_size: int = 3
     num_classes: int | None = None
+    dense_condition: bool = False
 
     @nn.compact
     def __call__(self, x: jax.Array, label: jax.Array | None = None) -> jax.Array:
@@ -250,9 +289,8 @@ class GatedPixelCNN(nn.Module):
         vertical = MaskedConv2D(self.features, (k, k), "vertical", "A")(inputs)
         horizontal = MaskedConv2D(self.features, (1, k), "horizontal", "A")(inputs)
         for _ in range(self.num_layers):
-            vertical, horizontal = GatedLayer(self.features, k, self.num_classes)(
-                vertical, horizontal, label
-            )
+            layer = GatedLayer(self.features, k, self.num_classes, self.dense_condition)
+            vertical, horizontal = layer(vertical, horizontal, label)
         h = nn.relu(nn.Conv(self.features, (1, 1))(nn.relu(horizontal)))
         return _output_head(h, x.shape[-1], self.likelihood, self.num_levels)
 
@@ -282,7 +320,8 @@ def pixelcnn_log_prob(
         model: a ``PixelCNN`` or ``GatedPixelCNN``.
         params: its parameters.
         x: ``[B, H, W, C]`` binary (``"bernoulli"``) or integer levels (``"categorical"``).
-        condition: class labels ``[B]`` for a class-conditional model, else ``None``.
+        condition: class labels ``[B]`` for a class-conditional model, the float condition
+            of a ``dense_condition`` model, else ``None``.
         key: unused.
     """
     if x.ndim != 4:
@@ -312,7 +351,9 @@ def pixelcnn_sample(
         image_shape: ``(H, W, C)``.
         num_samples: how many images.
         key: randomness.
-        label: ``[num_samples]`` class labels for a class-conditional model.
+        label: ``[num_samples]`` class labels for a class-conditional model, or the float
+            condition (``[num_samples, c]`` or ``[num_samples, H, W, c]``) of a
+            ``dense_condition`` model.
     """
     height, width, channels = image_shape
     dtype = jnp.float32 if model.likelihood == "bernoulli" else jnp.int32

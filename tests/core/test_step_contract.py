@@ -39,6 +39,7 @@ from tests.core.cases import (
     stacked_second_layer_step,
     stochastic_em_gmm_step,
 )
+from tests.core.pixelvae_cases import pixel_vae_step_and_batch
 from tests.core.sequence_cases import em_hmm_step, em_pcfg_step_and_batch, sequence_batch
 from tests.core.vae_rest_cases import face_vae_step, stacked_fine_tune_step
 
@@ -75,6 +76,7 @@ REGISTRY = {
     "classifier_cnn_bn_dropout": lambda: (classifier_step("cnn"), labelled_image_batch()),
     "em_hmm_gaussian_diag": lambda: (em_hmm_step(), sequence_batch()),
     "em_pcfg": em_pcfg_step_and_batch,
+    "pixel_vae_free_bits": pixel_vae_step_and_batch,
     "aae_mixture_prior": lambda: (aae_step(), image_batch()),
     "aae_label_conditioned_gaussian_encoder": lambda: (
         aae_step("label", probabilistic=True),
