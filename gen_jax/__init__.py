@@ -158,6 +158,7 @@ from gen_jax.models.wavenet import (
     wavenet_sample_naive,
 )
 from gen_jax.models.wgan import wgan_critic, wgan_generator
+from gen_jax.models.wgan_gp import FacesCritic, FacesGenerator
 
 __version__ = "0.1.0"
 
@@ -190,6 +191,8 @@ __all__ = [
     "DeepBeliefNetwork",
     "EMResult",
     "EMState",
+    "FacesCritic",
+    "FacesGenerator",
     "FitResult",
     "FullyVisibleSigmoidBeliefNet",
     "GatedPixelCNN",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import jax
@@ -84,36 +85,52 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     data = BatchIterator(ArraySource({"x": points}), config.batch_size, seed=config.seed)
     angles = 2.0 * np.pi * np.arange(config.num_modes) / config.num_modes
     centres = config.radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
-    generator = MLPGenerator(output_shape=(2,), hidden_sizes=config.hidden_sizes)
-    discriminator = MLPDiscriminator(hidden_sizes=config.hidden_sizes)
+    generators = {
+        "gan": MLPGenerator(output_shape=(2,), hidden_sizes=config.gan_generator_hidden),
+        "wgan_gp": MLPGenerator(output_shape=(2,), hidden_sizes=config.wgan_hidden_sizes),
+    }
+    latent_dims = {"gan": config.gan_latent_dim, "wgan_gp": config.wgan_latent_dim}
     gan_adam = optax.adam(config.gan_learning_rate, b1=config.gan_b1)
     wgan_g_adam, wgan_d_adam = (
         optax.adam(rate, b1=config.wgan_b1, b2=config.wgan_b2)
         for rate in (config.wgan_generator_learning_rate, config.wgan_critic_learning_rate)
     )
-    common = dict(latent_dim=config.latent_dim, data_key="x")
     step = _side_by_side(
         {
-            "gan": make_gan_step(generator, discriminator, gan_adam, gan_adam, **common),
+            "gan": make_gan_step(
+                generators["gan"],
+                MLPDiscriminator(hidden_sizes=config.gan_discriminator_hidden),
+                gan_adam,
+                gan_adam,
+                latent_dim=config.gan_latent_dim,
+                data_key="x",
+            ),
             "wgan_gp": make_gan_step(
-                generator,
-                discriminator,
+                generators["wgan_gp"],
+                MLPDiscriminator(hidden_sizes=config.wgan_hidden_sizes),
                 wgan_g_adam,
                 wgan_d_adam,
                 loss="wasserstein",
                 n_critic=config.n_critic,
                 gp_weight=config.gp_weight,
-                **common,
+                latent_dim=config.wgan_latent_dim,
+                data_key="x",
             ),
         }
     )
-    z = sample_latent(
-        jax.random.key(config.seed + 1), config.num_generated, config.latent_dim, "normal"
-    )
-    generate = jax.jit(lambda variables: generator.apply(variables, z))
+    noise_key = jax.random.key(config.seed + 1)
+    generate = {
+        name: jax.jit(
+            functools.partial(
+                generators[name].apply,
+                z=sample_latent(noise_key, config.num_generated, latent_dims[name], "normal"),
+            )
+        )
+        for name in MODELS
+    }
 
     def sample_hook(done: int, state) -> dict[str, float]:
-        samples = {name: np.asarray(generate(state[name].gen.params)) for name in MODELS}
+        samples = {name: np.asarray(generate[name](state[name].gen.params)) for name in MODELS}
         _scatter(
             workdir / "samples" / f"step_{done:07d}.png", points[:2000], samples, f"step {done}"
         )

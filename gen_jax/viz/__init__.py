@@ -16,6 +16,7 @@ from gen_jax.viz.latent_tools import (
     save_latent_histograms,
 )
 from gen_jax.viz.mixture import save_criterion_curve, save_mixture_plot
+from gen_jax.viz.novelty import save_nearest_neighbours
 from gen_jax.viz.report import write_index, write_report
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "save_latent_scatter",
     "save_metric_curves",
     "save_mixture_plot",
+    "save_nearest_neighbours",
     "write_index",
     "write_report",
 ]

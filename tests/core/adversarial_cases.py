@@ -1,4 +1,5 @@
-"""Small GAN Steps for the Step contract: vanilla with dropout, batch norm, WGAN, WGAN-GP."""
+"""Small GAN Steps for the Step contract: vanilla with dropout, batch norm, WGAN, WGAN-GP,
+conditional GAN."""
 
 import optax
 
@@ -37,4 +38,18 @@ def mlp_gan_step(kind):
         latent_dim=3,
         data_key="x",
         **settings,
+    )
+
+
+def conditional_gan_step():
+    """A conditional GAN (Mirza & Osindero 2014) on 8x8 images with 10 classes: MLP players,
+    the one-hot label appended to z and tiled as extra image channels for the discriminator."""
+    return make_gan_step(
+        MLPGenerator(output_shape=(8, 8, 1), hidden_sizes=(8,)),
+        MLPDiscriminator(hidden_sizes=(8,)),
+        optax.adam(1e-3),
+        optax.adam(1e-3),
+        latent_dim=3,
+        label_key="label",
+        num_classes=10,
     )

@@ -17,7 +17,7 @@ from gen_jax.core.sharding import batch_sharding, make_mesh, shard_batch, state_
 from gen_jax.core.step import compile_init, compile_step
 from gen_jax.models.sigmoid_belief import make_fvsbn_step
 from tests.core.aae_cases import aae_step, masked_labelled_image_batch, semi_supervised_aae_step
-from tests.core.adversarial_cases import camel_gan_step, mlp_gan_step
+from tests.core.adversarial_cases import camel_gan_step, conditional_gan_step, mlp_gan_step
 from tests.core.autoregressive_cases import (
     made_step_and_batch,
     pixelcnn_step_and_batch,
@@ -49,6 +49,7 @@ REGISTRY = {
     "pixelcnn_gated_class_conditional": lambda: pixelcnn_step_and_batch(gated=True),
     "wavenet_global_condition": wavenet_step_and_batch,
     "gan_camel_bn_dropout_k2": lambda: (camel_gan_step(), image_batch()),
+    "cgan_mlp_label_onehot": lambda: (conditional_gan_step(), labelled_image_batch()),
     "gan_mlp_bn_both_players": lambda: (mlp_gan_step("bn"), points_batch()),
     "wgan_clip_n3": lambda: (mlp_gan_step("wgan_clip"), points_batch()),
     "wgan_gp_n2": lambda: (mlp_gan_step("wgan_gp"), points_batch()),
