@@ -1,4 +1,4 @@
-"""The ``gen-jax`` command: ``list``, ``run NAME[:VARIANT]`` and ``tour``."""
+"""The ``gen-jax`` command: ``list``, ``run NAME[:VARIANT]``, ``tour`` and ``eval WORKDIR``."""
 
 from __future__ import annotations
 
@@ -41,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     tour.add_argument("--workdir", default="runs/demo")
     tour.add_argument("--variant", default=launcher.DEFAULT_VARIANT)
     _add_distributed_flags(tour)
+    evaluate = commands.add_parser(
+        "eval", help="recompute a finished run's sample-quality scores and rewrite its report"
+    )
+    evaluate.add_argument("workdir", help="the run directory")
+    evaluate.add_argument("--feature-network", help="a saved FeatureNetwork (.msgpack)")
+    evaluate.add_argument("--inception-weights", help="pytorch-fid's InceptionV3 weights file")
+    evaluate.add_argument("--num-samples", type=int, help="score the first N saved samples")
     return parser
 
 
@@ -64,6 +71,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                 tour = " (demo tour)" if getattr(module, "IN_DEMO_TOUR", False) else ""
                 summary = (module.__doc__ or "").strip().splitlines()[0]
                 print(f"{name:24s} {', '.join(module.VARIANTS):20s} {summary}{tour}")
+            return 0
+        if args.command == "eval":
+            from gen_jax.eval.rescore import rescore_run
+
+            result = rescore_run(
+                args.workdir,
+                feature_network=args.feature_network,
+                inception_weights=args.inception_weights,
+                num_samples=args.num_samples,
+            )
+            print(json.dumps(result, indent=2, ensure_ascii=False))
+            print(f"report: {args.workdir}/report.html")
             return 0
         if args.command in ("run", "tour"):
             distributed.initialize(args.coordinator_address, args.num_processes, args.process_id)

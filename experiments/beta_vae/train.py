@@ -13,6 +13,7 @@ from ml_collections import ConfigDict
 from gen_jax.algorithms.vae_family import elbo_objective, iwae_bound, make_elbo_step
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator, load_source
+from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.losses import gaussian_kl
 from gen_jax.models.vae import VAE, MLPDecoder, MLPEncoder
 from gen_jax.viz import save_image_grid, write_report
@@ -32,6 +33,13 @@ def _load(config: ConfigDict, split: str) -> dict[str, np.ndarray]:
     arrays = source[np.arange(len(source))]
     arrays["image"] = (arrays["image"] > config.binarize_threshold).astype(np.float32)
     return arrays
+
+
+def reference_images(config: ConfigDict) -> ReferenceImages:
+    """The binarised test split that the samples are scored against."""
+    images = _load(config, "test")["image"]
+    about = f"{config.dataset} test split binarised at {config.binarize_threshold}"
+    return ReferenceImages(images, f"{about}, all {len(images)} images")
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
@@ -84,6 +92,13 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     )
     mean, log_var = model.apply({"params": params}, test["image"], method=VAE.encode)
     kl_per_dim = np.asarray(jnp.mean(gaussian_kl(mean[..., None], log_var[..., None]), axis=0))
+    reference = reference_images(config)
+    codes = jax.random.normal(
+        jax.random.key(config.seed + 2), (len(reference.images), config.latent_dim)
+    )
+    # Binary draws x ~ p(x | z), like the binarised reference (the grids show the means).
+    samples = jax.random.bernoulli(jax.random.key(config.seed + 3), decode(params, codes))
+    record_sample_quality(workdir, np.asarray(samples, np.float32), reference)
     final = {k: v for k, v in result.metrics.items() if k != "step"}
     final.update(
         test_iwae_bound=float(jnp.mean(iwae)),

@@ -13,6 +13,7 @@ from ml_collections import ConfigDict
 from gen_jax.algorithms.vae_family import cvae_objective, make_cvae_step, observation_mean
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
+from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.cvae import CVAE
 from gen_jax.models.vae import reparameterize
 from gen_jax.viz import save_image_grid, save_latent_scatter, write_report
@@ -28,6 +29,13 @@ def _load(config: ConfigDict, split: str):
         image_size=config.image_size,
         value_range=(0.0, 1.0),
     )
+
+
+def reference_images(config: ConfigDict) -> ReferenceImages:
+    """The test split that ``gen-jax eval`` and the report score the samples against."""
+    source = _load(config, "test")
+    images = source[np.arange(len(source))]["image"]
+    return ReferenceImages(images, f"{config.dataset} test split, all {len(source)} images")
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
@@ -110,6 +118,13 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             )
         ),
     }
+    reference = reference_images(config)
+    labels = jnp.arange(len(reference.images)) % NUM_CLASSES  # every digit equally often
+    codes = reparameterize(
+        *model.apply({"params": params}, labels, method=CVAE.prior),
+        key=jax.random.key(config.seed + 2),
+    )
+    record_sample_quality(workdir, decode(params, codes, labels), reference)
     final = {k: v for k, v in result.metrics.items() if k != "step"}
     write_report(
         workdir,

@@ -12,6 +12,7 @@ from ml_collections import ConfigDict
 from gen_jax.algorithms.adversarial import make_gan_step, sample_latent
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
+from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.dcgan import CamelDiscriminator, CamelGenerator
 from gen_jax.viz import save_image_grid, write_report
 
@@ -19,6 +20,19 @@ from gen_jax.viz import save_image_grid, write_report
 def _rmsprop(learning_rate: float) -> optax.GradientTransformation:
     """Keras' RMSprop: rho 0.9, epsilon 1e-7 added outside the square root."""
     return optax.rmsprop(learning_rate, decay=0.9, eps=1e-7, eps_in_sqrt=False)
+
+
+def reference_images(config: ConfigDict) -> ReferenceImages:
+    """The test split, at the generator's 28x28, that the samples are scored against."""
+    source = load_source(
+        config.dataset,
+        split="test",
+        data_dir=config.data_dir or None,
+        image_size=28,
+        value_range=(0.0, 1.0),
+    )
+    images = source[np.arange(len(source))]["image"]
+    return ReferenceImages(images, f"{config.dataset} test split, all {len(images)} images")
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
@@ -73,6 +87,12 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         hooks=[Hook(every=config.sample_every, fn=sample_hook)],
         description="dcgan_camel",
     )
+    reference = reference_images(config)
+    codes = sample_latent(
+        jax.random.key(config.seed + 2), len(reference.images), config.latent_dim, "normal"
+    )
+    samples = generator.apply(result.state.gen.params, codes)
+    record_sample_quality(workdir, samples, reference, value_range=(-1.0, 1.0))
     final = {k: v for k, v in result.metrics.items() if k != "step"}
     done_steps = sorted(
         {*range(config.sample_every, config.num_steps + 1, config.sample_every), config.num_steps}

@@ -12,6 +12,7 @@ from ml_collections import ConfigDict
 from experiments.gmm_toy.train import save_fitted_mixture
 from gen_jax.core.metrics import MetricWriter
 from gen_jax.data import load_digits
+from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.gaussian_mixture import GaussianMixture
 from gen_jax.viz import save_criterion_curve, save_image_grid, write_report
 
@@ -21,6 +22,12 @@ IMAGE_SIZE = 8
 def _load(split: str) -> np.ndarray:
     images = load_digits(image_size=IMAGE_SIZE, value_range=(0.0, 1.0), split=split)["image"]
     return images.reshape(len(images), -1)
+
+
+def reference_images(config: ConfigDict) -> ReferenceImages:
+    """The 8x8 test digits that the samples are scored against."""
+    images = _load("test").reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 1)
+    return ReferenceImages(images, f"digits test split, all {len(images)} images")
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
@@ -90,6 +97,10 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             num_columns=8,
         )
     )
+    reference = reference_images(config)
+    quality_samples, _ = best.sample(len(reference.images), key=jax.random.key(config.seed + 1))
+    clipped = np.clip(quality_samples, 0.0, 1.0).reshape(-1, IMAGE_SIZE, IMAGE_SIZE, 1)
+    record_sample_quality(workdir, clipped, reference)
     order = np.argsort(-best.weights_, kind="stable")
     images[f"The {best_k} component means, heaviest weight first"] = save_image_grid(
         workdir / "means.png",

@@ -15,6 +15,7 @@ from gen_jax.algorithms.likelihood import make_likelihood_step
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator, load_source
 from gen_jax.eval import bits_per_dimension
+from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.made import MADE, made_ensemble_log_prob, made_log_prob, made_sample
 from gen_jax.viz import save_image_grid, write_report
 
@@ -30,6 +31,13 @@ def binary_images(config: ConfigDict, split: str) -> np.ndarray:
     )
     images = source[np.arange(len(source))]["image"]
     return (images > config.binarize_threshold).astype(np.float32)
+
+
+def reference_images(config: ConfigDict) -> ReferenceImages:
+    """The binarised test split that the samples are scored against."""
+    images = binary_images(config, "test")
+    about = f"{config.dataset} test split binarised at {config.binarize_threshold}"
+    return ReferenceImages(images, f"{about}, all {len(images)} images")
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
@@ -80,6 +88,9 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         hooks=[Hook(every=config.sample_every, fn=sample_hook)],
         description="made_digits",
     )
+    reference = reference_images(config)
+    samples = made_sample(model, result.state.params, len(reference.images), key=sample_key)
+    record_sample_quality(workdir, samples.reshape(-1, *image_shape), reference)
     final = {k: v for k, v in result.metrics.items() if k != "step"}
     write_report(
         workdir,

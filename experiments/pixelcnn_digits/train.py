@@ -15,6 +15,7 @@ from gen_jax.algorithms.likelihood import make_likelihood_step
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator, load_source
 from gen_jax.eval import bits_per_dimension
+from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.pixelcnn import GatedPixelCNN, PixelCNN, pixelcnn_log_prob, pixelcnn_sample
 from gen_jax.viz import save_image_grid, write_report
 
@@ -33,6 +34,13 @@ def binary_digits(config: ConfigDict, split: str) -> dict[str, np.ndarray]:
     data = source[np.arange(len(source))]
     image = (data["image"] > config.binarize_threshold).astype(np.float32)
     return {"image": image, "label": np.asarray(data["label"], np.int32)}
+
+
+def reference_images(config: ConfigDict) -> ReferenceImages:
+    """The binarised test split that the samples are scored against."""
+    images = binary_digits(config, "test")["image"]
+    about = f"{config.dataset} test split binarised at {config.binarize_threshold}"
+    return ReferenceImages(images, f"{about}, all {len(images)} images")
 
 
 def build_model(config: ConfigDict):
@@ -99,6 +107,17 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         hooks=[Hook(every=config.sample_every, fn=sample_hook)],
         description="pixelcnn_digits",
     )
+    reference = reference_images(config)
+    labels = jnp.arange(len(reference.images), dtype=jnp.int32) % NUM_CLASSES
+    samples = pixelcnn_sample(
+        model,
+        result.state.params,
+        tuple(image_shape),
+        len(reference.images),
+        key=jax.random.key(config.seed + 2),
+        label=labels if config.class_conditional else None,
+    )
+    record_sample_quality(workdir, samples, reference)
     final = {k: v for k, v in result.metrics.items() if k != "step"}
     kind = "gated" if config.gated else "plain"
     write_report(

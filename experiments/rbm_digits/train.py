@@ -13,6 +13,7 @@ from ml_collections import ConfigDict
 from gen_jax.algorithms.contrastive import make_contrastive_step
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator, load_digits
+from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.inference.ais import base_rate_visible_bias, rbm_ais_log_partition
 from gen_jax.models import rbm
 from gen_jax.viz import save_image_grid, write_report
@@ -27,6 +28,13 @@ def _binary_digits(split: str, threshold: float) -> np.ndarray:
 
 def _as_images(rows) -> np.ndarray:
     return np.asarray(rows).reshape(-1, IMAGE_SIDE, IMAGE_SIDE, 1)
+
+
+def reference_images(config: ConfigDict) -> ReferenceImages:
+    """The binarised 8x8 test digits that the samples are scored against."""
+    images = _as_images(_binary_digits("test", config.binarize_threshold))
+    about = f"digits test split binarised at {config.binarize_threshold}"
+    return ReferenceImages(images, f"{about}, all {len(images)} images")
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
@@ -104,6 +112,12 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             workdir / "test_digits.png", _as_images(test_x[: config.num_samples])
         ),
     }
+    reference = reference_images(config)
+    start = jax.random.bernoulli(start_key, 0.5, (len(reference.images), train_x.shape[1]))
+    chains = rbm.gibbs_chain(
+        params, start.astype(jnp.float32), key=sample_key, num_steps=config.sample_gibbs_steps
+    )
+    record_sample_quality(workdir, _as_images(chains), reference)  # binary visible samples
     write_report(
         workdir,
         title="RBM on binarised 8x8 digits (PCD)",

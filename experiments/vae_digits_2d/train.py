@@ -13,6 +13,7 @@ from scipy.stats import norm
 from gen_jax.algorithms.vae_family import elbo_objective, make_elbo_step, observation_mean
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
+from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.vae import VAE, conv_vae
 from gen_jax.viz import save_image_grid, save_latent_scatter, write_report
 from gen_jax.viz.latent_tools import interpolate_codes, latent_grid, save_latent_histograms
@@ -28,6 +29,13 @@ def _load(config: ConfigDict, split: str):
         image_size=config.image_size,
         value_range=(0.0, 1.0),
     )
+
+
+def reference_images(config: ConfigDict) -> ReferenceImages:
+    """The test split that ``gen-jax eval`` and the report score the samples against."""
+    source = _load(config, "test")
+    images = source[np.arange(len(source))]["image"]
+    return ReferenceImages(images, f"{config.dataset} test split, all {len(source)} images")
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
@@ -91,6 +99,11 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     )
     mean = np.asarray(mean)
     images = _figures(workdir, params, test, mean, decode, config)
+    reference = reference_images(config)
+    codes = jax.random.normal(
+        jax.random.key(config.seed + 2), (len(reference.images), config.latent_dim)
+    )
+    record_sample_quality(workdir, decode(params, codes), reference)
     images["30 samples from N(0, I)"] = str(samples_dir / f"step_{config.num_steps:07d}.png")
     final = {k: v for k, v in result.metrics.items() if k != "step"}
     final["latent_mean_abs"] = float(np.abs(mean.mean(axis=0)).max())

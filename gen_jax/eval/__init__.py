@@ -7,10 +7,16 @@ Sample quality compares features of generated and real images from a feature net
 :func:`inception_feature_network` loads FID's InceptionV3 from a user's weights file. Likelihood
 metrics: :func:`bits_per_dimension`, :func:`perplexity`,
 :func:`importance_weighted_log_likelihood` and :func:`vae_log_likelihood` (IWAE). Each
-module documents its exact protocol.
+module documents its exact protocol. :func:`inception_score` is the classifier score with
+the Salimans et al. protocol on InceptionV3's 1008 logits.
+
+:func:`score_samples` computes all sample-quality scores of generated images at once, with
+their protocol and the reason for each unavailable one; experiments call
+:func:`record_sample_quality` (``samples/final.npz`` + ``sample_quality.json``, shown in the
+report) and ``gen-jax eval WORKDIR`` (:func:`rescore_run`) recomputes them offline.
 """
 
-from gen_jax.eval.classifier_score import ClassifierScore, classifier_score
+from gen_jax.eval.classifier_score import ClassifierScore, classifier_score, inception_score
 from gen_jax.eval.feature_network import (
     FeatureNetwork,
     digits_feature_network,
@@ -31,6 +37,14 @@ from gen_jax.eval.manifold import (
     density_coverage,
     precision_recall,
 )
+from gen_jax.eval.novelty import Neighbours, NoveltyReport, nearest_training_images, novelty_check
+from gen_jax.eval.rescore import rescore_run
+from gen_jax.eval.sample_quality import (
+    ReferenceImages,
+    load_final_samples,
+    record_sample_quality,
+    score_samples,
+)
 
 __all__ = [
     "ClassifierScore",
@@ -38,7 +52,10 @@ __all__ = [
     "FeatureNetwork",
     "InceptionFeatures",
     "KernelDistance",
+    "Neighbours",
+    "NoveltyReport",
     "PrecisionRecall",
+    "ReferenceImages",
     "bits_per_dimension",
     "classifier_score",
     "density_coverage",
@@ -48,10 +65,17 @@ __all__ = [
     "gaussian_moments",
     "importance_weighted_log_likelihood",
     "inception_feature_network",
+    "inception_score",
     "kernel_inception_distance",
     "load_feature_network",
+    "load_final_samples",
     "mmd2_unbiased",
+    "nearest_training_images",
+    "novelty_check",
     "perplexity",
     "precision_recall",
+    "record_sample_quality",
+    "rescore_run",
+    "score_samples",
     "vae_log_likelihood",
 ]

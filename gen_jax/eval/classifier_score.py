@@ -39,6 +39,24 @@ class ClassifierScore(NamedTuple):
     std: float
 
 
+def _split_scores(log_probs: np.ndarray, num_splits: int) -> ClassifierScore:
+    """Mean and std of ``exp(mean KL(p(y|x) || p_split(y)))`` over consecutive splits;
+    ``log_probs [N, C]`` may hold ``-inf`` for zero probabilities (their terms are 0)."""
+    scores = []
+    for part in np.array_split(log_probs, num_splits):
+        log_marginal = logsumexp(part, axis=0) - np.log(part.shape[0])
+        probs = np.exp(part)
+        with np.errstate(invalid="ignore"):  # -inf - -inf for unused classes; masked next
+            terms = np.where(probs > 0, probs * (part - log_marginal[None]), 0.0)
+        scores.append(np.exp(terms.sum(axis=1).mean()))
+    return ClassifierScore(mean=float(np.mean(scores)), std=float(np.std(scores)))
+
+
+def _check_splits(num_splits) -> None:
+    if not isinstance(num_splits, int) or num_splits < 1:
+        raise ValueError(f"num_splits={num_splits!r}: must be a positive int (10 is standard)")
+
+
 def classifier_score(logits, *, num_splits: int = 10) -> ClassifierScore:
     """The Inception-Score-style classifier score of the module docstring.
 
@@ -54,12 +72,44 @@ def classifier_score(logits, *, num_splits: int = 10) -> ClassifierScore:
         ValueError: naming the argument, on NaN/inf logits, a non-matrix, fewer samples than
             splits, or ``num_splits < 1``.
     """
-    if not isinstance(num_splits, int) or num_splits < 1:
-        raise ValueError(f"num_splits={num_splits!r}: must be a positive int (10 is standard)")
+    _check_splits(num_splits)
     log_probs = log_softmax(feature_matrix("logits", logits, min_samples=num_splits), axis=1)
-    scores = []
-    for part in np.array_split(log_probs, num_splits):
-        log_marginal = logsumexp(part, axis=0) - np.log(part.shape[0])
-        kl = np.sum(np.exp(part) * (part - log_marginal[None]), axis=1)
-        scores.append(np.exp(kl.mean()))
-    return ClassifierScore(mean=float(np.mean(scores)), std=float(np.std(scores)))
+    return _split_scores(log_probs, num_splits)
+
+
+def inception_score(logits=None, *, probabilities=None, num_splits: int = 10) -> ClassifierScore:
+    """The Inception Score (Salimans et al., 2016) from InceptionV3's class outputs.
+
+    Protocol: 50,000 generated samples, ``num_splits = 10`` consecutive splits, the 1008
+    logits of FID's InceptionV3 ``fc`` layer *without* its bias
+    (:meth:`~gen_jax.eval.InceptionFeatures.logits`, as the original code), softmax, and
+    ``exp(E_x KL(p(y|x) || p(y)))`` per split; report mean +- std over splits. Scores from
+    fewer samples are biased low and are comparable only at equal N.
+
+    Args:
+        logits: ``[N, C]`` class logits; give this or ``probabilities``.
+        probabilities: ``[N, C]`` class probabilities (rows in ``[0, 1]`` summing to 1,
+            zeros allowed).
+        num_splits: the number of splits, ``1 <= num_splits <= N``.
+
+    Returns:
+        ``ClassifierScore(mean, std)``.
+
+    Raises:
+        ValueError: when both or neither input is given, a row of ``probabilities`` is
+            negative or does not sum to 1, or as :func:`classifier_score`.
+    """
+    if (logits is None) == (probabilities is None):
+        raise ValueError("pass exactly one of logits= or probabilities= to inception_score")
+    if logits is not None:
+        return classifier_score(logits, num_splits=num_splits)
+    _check_splits(num_splits)
+    probs = feature_matrix("probabilities", probabilities, min_samples=num_splits)
+    if (probs < 0).any() or not np.allclose(probs.sum(axis=1), 1.0, atol=1e-4):
+        raise ValueError(
+            "probabilities must be non-negative with rows summing to 1; pass logits= for "
+            "unnormalised scores"
+        )
+    with np.errstate(divide="ignore"):
+        log_probs = np.log(probs / probs.sum(axis=1, keepdims=True))
+    return _split_scores(log_probs, num_splits)

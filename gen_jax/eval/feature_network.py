@@ -74,6 +74,12 @@ class FeatureNetwork:
         self.test_accuracy = test_accuracy
         self._features = jax.jit(functools.partial(self._apply, method="features"))
         self._logits = jax.jit(functools.partial(self._apply, method="__call__"))
+        self._both = jax.jit(
+            lambda variables, images: (
+                self._apply(variables, images, method="features"),
+                self._apply(variables, images, method="__call__"),
+            )
+        )
 
     def _apply(self, variables, images: jax.Array, *, method: str) -> jax.Array:
         height, width, channels = self.input_shape
@@ -120,6 +126,17 @@ class FeatureNetwork:
     ) -> np.ndarray:
         """Class logits ``[N, num_classes]`` (float32) of ``images [N, H, W, C]``."""
         return self._batched(self._logits, images, value_range, batch_size)
+
+    def features_and_logits(
+        self, images, *, value_range: tuple[float, float] = (0.0, 1.0), batch_size: int = 500
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(features [N, F], logits [N, num_classes])`` of ``images`` in one compiled call."""
+        images = self._prepare(images, value_range)
+        outputs = [
+            self._both(self.variables, images[start : start + batch_size])
+            for start in range(0, images.shape[0], batch_size)
+        ]
+        return tuple(np.concatenate([np.asarray(out[i]) for out in outputs]) for i in (0, 1))
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the network (architecture, variables, metadata) to a msgpack file."""

@@ -7,7 +7,11 @@ images in ``value_range`` are mapped to ``[0, 1]``, grey images repeated over 3 
 resized to 299x299 with bilinear interpolation (half-pixel centres, no antialiasing, as
 ``F.interpolate(..., mode="bilinear", align_corners=False)``), scaled to ``[-1, 1]``, and
 mapped to the 2048-d pool3 features; their Fréchet distance is FID (Heusel et al.). Report
-the number of samples and the reference set. Verification so far: the features equal a
+the number of samples and the reference set. When the file holds the ``fc`` layer (pytorch-fid's
+does: ``fc.weight [1008, 2048]``, ``fc.bias``), ``logits(images)`` gives the 1008 class
+logits for :func:`~gen_jax.eval.inception_score`; by default *without* the bias, as the
+original Inception Score code (Salimans et al., ``softmax/logits/MatMul``) and
+torch-fidelity's ``logits_unbiased`` compute them. Verification so far: the features equal a
 ``torch.nn.functional`` rewrite of pytorch-fid's graph (random weights, preprocessing
 included, ``tests/eval/test_inception.py``); agreement with pytorch-fid on the real weights
 file has not been measured here (the file cannot be downloaded on these machines).
@@ -22,7 +26,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gen_jax.models.inception import INPUT_SIZE, FIDInceptionV3, variables_from_state_dict
+from gen_jax.models.inception import (
+    INPUT_SIZE,
+    NUM_LOGITS,
+    FIDInceptionV3,
+    variables_from_state_dict,
+)
+
+NAME = "FID InceptionV3 (pt_inception-2015-12-05), pool3, 2048-d"
 
 
 def _read_state_dict(path: Path) -> dict[str, np.ndarray]:
@@ -41,24 +52,76 @@ def _read_state_dict(path: Path) -> dict[str, np.ndarray]:
 
 
 class InceptionFeatures:
-    """pool3 features of FID's InceptionV3; build with :func:`inception_feature_network`."""
+    """pool3 features (and logits) of FID's InceptionV3; build with
+    :func:`inception_feature_network`."""
+
+    description = NAME
 
     def __init__(self, variables):
         self.variables = variables
-        self._features = jax.jit(self._apply)
+        self.has_logits = "fc" in variables["params"]
+        self._features = jax.jit(lambda v, x: FIDInceptionV3().apply(v, self._preprocess(x)))
+        self._logits = jax.jit(
+            lambda v, x: FIDInceptionV3(include_logits=True).apply(v, self._preprocess(x))[1]
+        )
+        self._both = jax.jit(
+            lambda v, x: jnp.concatenate(
+                FIDInceptionV3(include_logits=True).apply(v, self._preprocess(x)), axis=-1
+            )
+        )
 
     @staticmethod
-    def _apply(variables, images: jax.Array) -> jax.Array:
+    def _preprocess(images: jax.Array) -> jax.Array:
         if images.shape[-1] == 1:
             images = jnp.repeat(images, 3, axis=-1)
         shape = (images.shape[0], INPUT_SIZE, INPUT_SIZE, 3)
         images = jax.image.resize(images, shape, method="linear", antialias=False)
-        return FIDInceptionV3().apply(variables, 2.0 * images - 1.0)
+        return 2.0 * images - 1.0
 
     def features(
         self, images, *, value_range: tuple[float, float] = (0.0, 1.0), batch_size: int = 50
     ) -> np.ndarray:
         """``[N, H, W, C]`` images (C = 1 or 3) in ``value_range`` -> float32 ``[N, 2048]``."""
+        return self._batched(self._features, images, value_range, batch_size)
+
+    def logits(
+        self,
+        images,
+        *,
+        value_range: tuple[float, float] = (0.0, 1.0),
+        batch_size: int = 50,
+        include_bias: bool = False,
+    ) -> np.ndarray:
+        """``[N, H, W, C]`` images -> float32 ``[N, 1008]`` logits of the ``fc`` layer.
+
+        ``include_bias=False`` (the default) drops ``fc.bias``, as the original Inception
+        Score code does; ``True`` gives torchvision's full ``fc`` output.
+
+        Raises:
+            ValueError: if the weights file had no ``fc`` layer.
+        """
+        if not self.has_logits:
+            raise ValueError(
+                "these InceptionV3 weights have no fc layer (fc.weight, fc.bias), so no logits; "
+                "load pytorch-fid's full pt_inception-2015-12-05 state dict"
+            )
+        logits = self._batched(self._logits, images, value_range, batch_size)
+        if include_bias:
+            return logits
+        return logits - np.asarray(self.variables["params"]["fc"]["bias"], np.float32)
+
+    def features_and_logits(
+        self, images, *, value_range: tuple[float, float] = (0.0, 1.0), batch_size: int = 50
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """``(pool3 [N, 2048], logits [N, 1008] without bias)`` in one pass of the network;
+        the logits are ``None`` when the weights have no ``fc`` layer."""
+        if not self.has_logits:
+            return self.features(images, value_range=value_range, batch_size=batch_size), None
+        both = self._batched(self._both, images, value_range, batch_size)
+        bias = np.asarray(self.variables["params"]["fc"]["bias"], np.float32)
+        return both[:, :-NUM_LOGITS], both[:, -NUM_LOGITS:] - bias
+
+    def _batched(self, fn, images, value_range, batch_size: int) -> np.ndarray:
         images = np.asarray(images, np.float32)
         if images.ndim != 4 or images.shape[-1] not in (1, 3) or images.shape[0] == 0:
             raise ValueError(
@@ -72,7 +135,7 @@ class InceptionFeatures:
         images = (images - low) / (high - low)
         return np.concatenate(
             [
-                np.asarray(self._features(self.variables, images[start : start + batch_size]))
+                np.asarray(fn(self.variables, images[start : start + batch_size]))
                 for start in range(0, images.shape[0], batch_size)
             ]
         )

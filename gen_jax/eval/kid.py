@@ -30,6 +30,8 @@ import numpy as np
 
 from gen_jax.eval._checks import feature_matrix, same_num_features
 
+_WHOLE_KERNEL_MAX_SAMPLES = 2048  # three float64 kernel matrices of at most 32 MiB each
+
 
 class KernelDistance(NamedTuple):
     """The mean and standard deviation of the per-subset MMD² estimates."""
@@ -43,7 +45,15 @@ def polynomial_kernel(x: np.ndarray, y: np.ndarray, *, degree: int = 3) -> np.nd
 
     Returns float64 when the inputs are float64.
     """
-    return (x @ y.T / x.shape[1] + 1.0) ** degree
+    if not isinstance(degree, int) or degree < 1:
+        raise ValueError(
+            f"degree={degree!r}: the polynomial kernel needs a positive int (3 for KID)"
+        )
+    base = x @ y.T / x.shape[1] + 1.0
+    kernel = base
+    for _ in range(degree - 1):  # repeated products: much faster than a float power
+        kernel = kernel * base
+    return kernel
 
 
 def mmd2_unbiased(features_a, features_b, *, degree: int = 3) -> float:
@@ -68,10 +78,15 @@ def mmd2_unbiased(features_a, features_b, *, degree: int = 3) -> float:
 
 
 def _mmd2_unbiased(a: np.ndarray, b: np.ndarray, degree: int) -> float:
-    m, n = a.shape[0], b.shape[0]
-    k_aa = polynomial_kernel(a, a, degree=degree)
-    k_bb = polynomial_kernel(b, b, degree=degree)
-    k_ab = polynomial_kernel(a, b, degree=degree)
+    return _mmd2_from_kernels(
+        polynomial_kernel(a, a, degree=degree),
+        polynomial_kernel(b, b, degree=degree),
+        polynomial_kernel(a, b, degree=degree),
+    )
+
+
+def _mmd2_from_kernels(k_aa: np.ndarray, k_bb: np.ndarray, k_ab: np.ndarray) -> float:
+    m, n = k_ab.shape
     within_a = (k_aa.sum() - np.trace(k_aa)) / (m * (m - 1))
     within_b = (k_bb.sum() - np.trace(k_bb)) / (n * (n - 1))
     return float(within_a + within_b - 2.0 * k_ab.mean())
@@ -117,9 +132,21 @@ def kernel_inception_distance(
                 "pass more samples or a smaller subset_size (report it with the score)"
             )
     rng = np.random.default_rng(seed)
+    # Small sets: the three kernel matrices once, then each subset's blocks by indexing.
+    whole = max(a.shape[0], b.shape[0]) <= _WHOLE_KERNEL_MAX_SAMPLES
+    if whole:
+        kernels = [polynomial_kernel(x, y, degree=degree) for x, y in ((a, a), (b, b), (a, b))]
     estimates = np.empty(num_subsets)
     for index in range(num_subsets):
-        subset_a = a[rng.choice(a.shape[0], subset_size, replace=False)]
-        subset_b = b[rng.choice(b.shape[0], subset_size, replace=False)]
-        estimates[index] = _mmd2_unbiased(subset_a, subset_b, degree)
+        rows_a = rng.choice(a.shape[0], subset_size, replace=False)
+        rows_b = rng.choice(b.shape[0], subset_size, replace=False)
+        if whole:
+            k_aa, k_bb, k_ab = kernels
+            estimates[index] = _mmd2_from_kernels(
+                k_aa[np.ix_(rows_a, rows_a)],
+                k_bb[np.ix_(rows_b, rows_b)],
+                k_ab[np.ix_(rows_a, rows_b)],
+            )
+        else:
+            estimates[index] = _mmd2_unbiased(a[rows_a], b[rows_b], degree)
     return KernelDistance(mean=float(estimates.mean()), std=float(estimates.std()))

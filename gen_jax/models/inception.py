@@ -5,7 +5,10 @@ Inception weights that Heusel et al. used), inference only: torchvision's Incept
 layers with the FID graph's two quirks, average pools in the A, C and first E blocks that
 exclude padding from the mean (``count_include_pad=False``) and a *max* pool in the last
 E block. ``__call__`` maps ``[B, H, W, 3]`` images already scaled to ``[-1, 1]`` (and
-normally resized to 299x299) to the 2048-d average-pooled "pool3" features.
+normally resized to 299x299) to the 2048-d average-pooled "pool3" features, and, with
+``include_logits=True``, also to the 1008 logits of the graph's ``fc`` layer (the 2015
+TF-Inception classifier head: 1,000 ImageNet classes plus 8 unused ones) that the
+Inception Score needs.
 
 Module names follow the PyTorch state dict (``Mixed_5b.branch1x1.conv.weight``), so
 :func:`variables_from_state_dict` converts a user-supplied weights file mechanically.
@@ -30,6 +33,7 @@ import numpy as np
 
 FEATURE_SIZE = 2048
 INPUT_SIZE = 299
+NUM_LOGITS = 1008
 
 
 class BasicConv(nn.Module):
@@ -152,10 +156,17 @@ class InceptionE(nn.Module):
 
 
 class FIDInceptionV3(nn.Module):
-    """``[B, H, W, 3]`` in ``[-1, 1]`` (H, W >= 75; 299 for FID) ``-> [B, 2048]`` pool3."""
+    """``[B, H, W, 3]`` in ``[-1, 1]`` (H, W >= 75; 299 for FID) ``-> [B, 2048]`` pool3.
+
+    With ``include_logits`` the output is ``(pool3 [B, 2048], logits [B, 1008])``, the
+    logits being ``pool3 @ fc.kernel + fc.bias`` (torchvision's ``fc``; its dropout is the
+    identity at inference).
+    """
+
+    include_logits: bool = False
 
     @nn.compact
-    def __call__(self, x: jax.Array) -> jax.Array:
+    def __call__(self, x: jax.Array) -> jax.Array | tuple[jax.Array, jax.Array]:
         x = BasicConv(32, (3, 3), strides=2, name="Conv2d_1a_3x3")(x)
         x = BasicConv(32, (3, 3), name="Conv2d_2a_3x3")(x)
         x = BasicConv(64, (3, 3), padding=(1, 1), name="Conv2d_2b_3x3")(x)
@@ -174,7 +185,10 @@ class FIDInceptionV3(nn.Module):
         x = InceptionD(name="Mixed_7a")(x)
         x = InceptionE(max_pool=False, name="Mixed_7b")(x)
         x = InceptionE(max_pool=True, name="Mixed_7c")(x)
-        return jnp.mean(x, axis=(1, 2))
+        pool3 = jnp.mean(x, axis=(1, 2))
+        if not self.include_logits:
+            return pool3
+        return pool3, nn.Dense(NUM_LOGITS, name="fc")(pool3)
 
 
 _PARAMETER_NAMES = {"conv.weight": ("params", "kernel"), "bn.weight": ("params", "scale")}
@@ -187,27 +201,31 @@ def variables_from_state_dict(state_dict: Mapping[str, np.ndarray]) -> dict:
 
     ``X.conv.weight [O, I, kh, kw]`` becomes ``params/X/conv/kernel [kh, kw, I, O]``;
     ``X.bn.{weight, bias}`` become ``params/X/bn/{scale, bias}``; ``X.bn.running_{mean,
-    var}`` become ``batch_stats/X/bn/{mean, var}``. ``fc.*`` (the logits layer) and
-    ``num_batches_tracked`` are not needed for pool3 features and are skipped.
+    var}`` become ``batch_stats/X/bn/{mean, var}``; when the dict holds the logits layer,
+    ``fc.weight [1008, 2048]`` and ``fc.bias [1008]`` become ``params/fc/{kernel [2048, 1008],
+    bias}`` (use the variables with ``FIDInceptionV3(include_logits=True)``; without
+    ``fc.*`` they serve pool3 features only). ``num_batches_tracked`` is skipped.
 
     Raises:
         ValueError: listing missing tensors or tensors whose shape does not fit.
     """
-    expected = jax.eval_shape(
-        FIDInceptionV3().init, jax.random.key(0), jnp.zeros((1, 75, 75, 3), jnp.float32)
-    )
+    model = FIDInceptionV3(include_logits="fc.weight" in state_dict or "fc.bias" in state_dict)
+    expected = jax.eval_shape(model.init, jax.random.key(0), jnp.zeros((1, 75, 75, 3), jnp.float32))
     variables: dict = {"params": {}, "batch_stats": {}}
     problems = []
     for path, leaf in jax.tree_util.tree_flatten_with_path(expected)[0]:
         collection, *modules, name = [entry.key for entry in path]
-        suffix = next(k for k, v in _PARAMETER_NAMES.items() if v == (collection, name))
-        key = ".".join([*modules[:-1], suffix])
+        if modules == ["fc"]:
+            key = "fc.weight" if name == "kernel" else "fc.bias"
+        else:
+            suffix = next(k for k, v in _PARAMETER_NAMES.items() if v == (collection, name))
+            key = ".".join([*modules[:-1], suffix])
         if key not in state_dict:
             problems.append(f"missing {key}")
             continue
         value = np.asarray(state_dict[key], np.float32)
         if name == "kernel":
-            value = value.transpose(2, 3, 1, 0)
+            value = value.T if key == "fc.weight" else value.transpose(2, 3, 1, 0)
         if value.shape != leaf.shape:
             problems.append(f"{key} has shape {value.shape}, expected {leaf.shape}")
             continue

@@ -1,8 +1,10 @@
 """Static HTML pages: one run's ``report.html``, and an ``index.html`` that links many runs.
 
-The pages use inline CSS only: no JavaScript and no external resources, so a run directory can
-be copied, archived or opened from disk and still display. Images are linked by paths relative
-to the page. All text is HTML-escaped.
+:func:`write_report` also stores its inputs in ``workdir/report.json`` so that
+:func:`rewrite_report` can render the page again without retraining (``gen-jax eval`` does,
+after recomputing ``sample_quality.json``). The pages use inline CSS only: no JavaScript and
+no external resources, so a run directory can be copied, archived or opened from disk and
+still display. Images are linked by paths relative to the page. All text is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from gen_jax.core.distributed import is_main_process
 from gen_jax.viz.atomic import write_bytes_atomically
 from gen_jax.viz.curves import metric_keys, read_metrics, save_metric_curves
 
@@ -46,6 +49,19 @@ td pre { margin: 0; max-height: 12rem; }
 """
 
 _STATUSES = ("ok", "failed")
+REPORT_INPUTS_FILE = "report.json"
+SAMPLE_QUALITY_FILE = "sample_quality.json"
+_SCORE_LABELS = {
+    "frechet_distance": "Fréchet distance (FID only with InceptionV3 features)",
+    "kid_mean": "KID (mean over subsets)",
+    "kid_std": "KID (std over subsets)",
+    "precision": "Precision (k-NN manifold)",
+    "recall": "Recall (k-NN manifold)",
+    "density": "Density",
+    "coverage": "Coverage",
+    "classifier_score_mean": "Classifier score / IS (mean over splits)",
+    "classifier_score_std": "Classifier score / IS (std over splits)",
+}
 _ENTRY_KEYS = ("name", "report", "summary", "status", "error")
 
 
@@ -61,9 +77,13 @@ def write_report(
 ) -> Path:
     """Writes ``workdir/report.html``: a run's final metrics, curves, images and config.
 
-    When the metrics file exists and holds numeric metrics and ``curves`` is true, the curves
-    are drawn into ``workdir/curves.png`` with :func:`~gen_jax.viz.save_metric_curves` and
-    shown on the page. The page is written atomically.
+    When ``workdir/sample_quality.json`` exists (written by
+    :func:`gen_jax.eval.record_sample_quality`), a "Sample quality" section shows its scores,
+    the reasons for unavailable ones, and the protocol. The inputs are stored in
+    ``workdir/report.json`` for :func:`rewrite_report`. When the metrics file exists and
+    holds numeric metrics and ``curves`` is true, the curves are drawn into
+    ``workdir/curves.png`` with :func:`~gen_jax.viz.save_metric_curves` and shown on the page.
+    The page is written atomically.
 
     Args:
         workdir: The run directory; created if missing.
@@ -80,7 +100,8 @@ def write_report(
         curves: Whether to draw and show the training curves.
 
     Returns:
-        The path of ``report.html``.
+        The path of ``report.html``. In a multi-process run only the main process writes the
+        page (the others return the path at once: their plots were not written either).
 
     Raises:
         TypeError: If ``title`` is not a string, or ``config``, ``final_metrics`` or ``images``
@@ -88,6 +109,8 @@ def write_report(
         ValueError: If ``metrics_path`` was given but does not exist, or an image is missing
             or lies outside ``workdir``.
     """
+    if not is_main_process():
+        return Path(workdir) / "report.html"
     if not isinstance(title, str):
         raise TypeError(f"title must be a string, got {type(title).__name__}.")
     if not isinstance(config, Mapping):
@@ -127,6 +150,7 @@ def write_report(
         }
 
     sections = [f"<h1>{_escape(title)}</h1>", f'<p class="timestamp">{_timestamp()}</p>']
+    _store_inputs(workdir, title, config, metrics_path, final_metrics, image_links, curves)
     sections.append("<h2>Final metrics</h2>")
     if final_metrics:
         rows = "".join(
@@ -136,6 +160,9 @@ def write_report(
         sections.append(f"<table>{rows}</table>")
     else:
         sections.append("<p>No metrics were recorded.</p>")
+    quality_path = workdir / SAMPLE_QUALITY_FILE
+    if quality_path.is_file():
+        sections.append(_sample_quality_section(json.loads(quality_path.read_text())))
     if curves and keys:
         save_metric_curves(workdir / "curves.png", records)
         sections.append("<h2>Training curves</h2>")
@@ -150,6 +177,79 @@ def write_report(
     config_text = json.dumps(config, indent=2, default=_json_value)
     sections.append(f"<h2>Config</h2><pre>{_escape(config_text)}</pre>")
     return write_bytes_atomically(workdir / "report.html", _page(title, sections))
+
+
+def rewrite_report(workdir: str | os.PathLike) -> Path:
+    """Renders ``workdir/report.html`` again from the inputs :func:`write_report` stored in
+    ``workdir/report.json`` (picking up a recomputed ``sample_quality.json``).
+
+    Raises:
+        FileNotFoundError: if the run has no ``report.json`` (a report written before it
+            existed); rerun the experiment.
+    """
+    workdir = Path(workdir)
+    path = workdir / REPORT_INPUTS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} does not exist: the report's inputs were not stored (a run from before "
+            "report.json); rerun the experiment to get a re-renderable report"
+        )
+    inputs = json.loads(path.read_text())
+    metrics_path = inputs["metrics_path"]
+    return write_report(
+        workdir,
+        title=inputs["title"],
+        config=inputs["config"],
+        metrics_path=None if metrics_path is None else workdir / metrics_path,
+        final_metrics=inputs["final_metrics"],
+        images=inputs["images"],
+        curves=inputs["curves"],
+    )
+
+
+def _store_inputs(workdir, title, config, metrics_path, final_metrics, image_links, curves):
+    """Writes ``report.json``: :func:`write_report`'s arguments, paths relative to workdir."""
+    if metrics_path is not None and Path(metrics_path).is_file():
+        resolved = Path(metrics_path).resolve()  # relative to workdir when inside it
+        inside = resolved.is_relative_to(workdir.resolve())
+        metrics_path = str(resolved.relative_to(workdir.resolve()) if inside else resolved)
+    else:
+        metrics_path = None
+    record = {
+        "title": title,
+        "config": json.loads(json.dumps(config, default=_json_value)),
+        "metrics_path": metrics_path,
+        "final_metrics": {
+            str(key): _json_value(value) if hasattr(value, "dtype") else value
+            for key, value in final_metrics.items()
+        },
+        "images": {caption: urllib.parse.unquote(link) for caption, link in image_links.items()},
+        "curves": bool(curves),
+    }
+    text = json.dumps(record, indent=2, default=str)
+    write_bytes_atomically(workdir / REPORT_INPUTS_FILE, text.encode())
+
+
+def _sample_quality_section(result: Mapping) -> str:
+    """The "Sample quality" section: scores, unavailable scores with reasons, protocol."""
+    rows = [
+        f"<tr><th>{_escape(_SCORE_LABELS.get(key, key))}</th>"
+        f'<td class="number">{_format_value(value)}</td></tr>'
+        for key, value in result.get("scores", {}).items()
+    ]
+    rows += [
+        f"<tr><th>{_escape(_SCORE_LABELS.get(key, key))}</th><td>unavailable: "
+        f"{_escape(reason)}</td></tr>"
+        for key, reason in result.get("unavailable", {}).items()
+    ]
+    protocol = "".join(
+        f"<tr><th>{_escape(key)}</th><td>{_escape(value)}</td></tr>"
+        for key, value in result.get("protocol", {}).items()
+    )
+    return (
+        f"<h2>Sample quality</h2><table>{''.join(rows)}</table>"
+        f"<h3>Protocol</h3><table>{protocol}</table>"
+    )
 
 
 def write_index(root: str | os.PathLike, entries: Sequence[Mapping]) -> Path:

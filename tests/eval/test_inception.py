@@ -1,12 +1,19 @@
 """FID's InceptionV3 against a PyTorch functional reference of pytorch-fid's graph."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gen_jax.eval.inception import inception_feature_network
+from gen_jax.eval.inception import InceptionFeatures, inception_feature_network
 from gen_jax.models.inception import FIDInceptionV3, variables_from_state_dict
+
+
+@functools.cache
+def _cached_state_dict():
+    return _random_state_dict()
 
 
 def _random_state_dict(seed=0):
@@ -120,25 +127,47 @@ def _torch_reference(state_dict, images):
     x = block_d("Mixed_7a", x)
     x = block_e("Mixed_7b", x, avg)
     x = block_e("Mixed_7c", x, lambda t: F.max_pool2d(t, 3, stride=1, padding=1))
-    return x.mean(dim=(2, 3)).numpy()
+    pool3 = x.mean(dim=(2, 3))
+    return pool3.numpy(), F.linear(pool3, sd["fc.weight"], sd["fc.bias"]).numpy()
 
 
 @pytest.mark.slow
-def test_features_equal_the_pytorch_fid_graph(tmp_path):
+def test_features_and_logits_equal_the_pytorch_fid_graph(tmp_path):
+    rng = np.random.default_rng(2)
     state_dict = _random_state_dict()
+    state_dict["fc.weight"] = (rng.normal(size=(1008, 2048)) / 45).astype(np.float32)
+    state_dict["fc.bias"] = rng.normal(size=1008).astype(np.float32)
     path = tmp_path / "inception.npz"
-    np.savez(path, **state_dict, **{"fc.weight": np.zeros((1008, 2048), np.float32)})
+    np.savez(path, **state_dict)
     images = np.random.default_rng(1).random((2, 40, 48, 3), dtype=np.float32)
-    expected = _torch_reference(state_dict, images)
-    got = inception_feature_network(path).features(images)
-    assert got.shape == (2, 2048)
+    expected, expected_logits = _torch_reference(state_dict, images)
+    network = inception_feature_network(path)
+    got, got_logits = network.features_and_logits(images)
+    assert got.shape == (2, 2048) and got_logits.shape == (2, 1008)
     np.testing.assert_allclose(got, expected, rtol=2e-3, atol=2e-3 * np.abs(expected).max())
+    unbiased = expected_logits - state_dict["fc.bias"]  # the Inception Score's logits
+    scale = np.abs(unbiased).max()
+    np.testing.assert_allclose(got_logits, unbiased, rtol=2e-3, atol=2e-3 * scale)
+
+
+def test_fc_layer_is_converted_and_optional():
+    rng = np.random.default_rng(3)
+    state_dict = dict(_cached_state_dict())
+    weight = rng.normal(size=(1008, 2048)).astype(np.float32)
+    bias = rng.normal(size=1008).astype(np.float32)
+    variables = variables_from_state_dict({**state_dict, "fc.weight": weight, "fc.bias": bias})
+    np.testing.assert_array_equal(variables["params"]["fc"]["kernel"], weight.T)
+    np.testing.assert_array_equal(variables["params"]["fc"]["bias"], bias)
+    network = InceptionFeatures({"params": {}})  # weights without the fc layer
+    assert not network.has_logits
+    with pytest.raises(ValueError, match="no fc layer"):
+        network.logits(np.zeros((1, 8, 8, 3), np.float32))
 
 
 def test_bad_weights_are_rejected_with_a_clear_message(tmp_path):
     with pytest.raises(FileNotFoundError, match="never downloads"):
         inception_feature_network(tmp_path / "missing.pth")
-    state_dict = _random_state_dict()
+    state_dict = dict(_cached_state_dict())
     state_dict.pop("Mixed_5b.branch1x1.conv.weight")
     state_dict["Conv2d_1a_3x3.conv.weight"] = np.zeros((32, 3, 5, 5), np.float32)
     with pytest.raises(ValueError, match="missing Mixed_5b.branch1x1.conv.weight"):

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from gen_jax.eval.classifier_score import classifier_score
+from gen_jax.eval import kid as kid_module
+from gen_jax.eval.classifier_score import classifier_score, inception_score
 from gen_jax.eval.frechet import frechet_distance, frechet_distance_from_moments
 from gen_jax.eval.kid import kernel_inception_distance, mmd2_unbiased
 from gen_jax.eval.likelihood import (
@@ -211,3 +212,45 @@ def test_bits_per_dimension_and_perplexity():
 def test_bad_input_names_the_argument(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def _numpy_inception_score(probs, num_splits):
+    """exp(E_x KL(p(y|x) || p(y))) per split, straight from the definition."""
+    scores = []
+    for part in np.array_split(probs, num_splits):
+        marginal = part.mean(axis=0)
+        kl = [
+            sum(p * math.log(p / m) for p, m in zip(row, marginal, strict=True) if p > 0)
+            for row in part
+        ]
+        scores.append(math.exp(np.mean(kl)))
+    return np.mean(scores), np.std(scores)
+
+
+def test_inception_score_equals_the_definition_from_logits_and_probabilities():
+    rng = np.random.default_rng(11)
+    logits = rng.normal(size=(53, 7)) * 3  # 53 does not split evenly into 10
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    expected = _numpy_inception_score(probs, 10)
+    assert tuple(inception_score(logits)) == pytest.approx(expected, rel=1e-10)
+    assert tuple(inception_score(probabilities=probs)) == pytest.approx(expected, rel=1e-10)
+    probs[:, 0] = 0.0  # an unused class (zero probabilities) is allowed
+    probs /= probs.sum(axis=1, keepdims=True)
+    expected = _numpy_inception_score(probs, 10)
+    assert tuple(inception_score(probabilities=probs)) == pytest.approx(expected, rel=1e-10)
+    with pytest.raises(ValueError, match="exactly one of logits= or probabilities="):
+        inception_score(logits, probabilities=probs)
+    with pytest.raises(ValueError, match="rows summing to 1"):
+        inception_score(probabilities=2 * probs)
+
+
+def test_kid_on_whole_kernels_equals_kid_on_subset_kernels(monkeypatch):
+    rng = np.random.default_rng(12)
+    x, y = rng.normal(size=(60, 5)), rng.normal(size=(50, 5)) + 0.3
+    options = dict(num_subsets=7, subset_size=20, seed=4)
+    whole = kernel_inception_distance(x, y, **options)
+    monkeypatch.setattr(kid_module, "_WHOLE_KERNEL_MAX_SAMPLES", 0)
+    per_subset = kernel_inception_distance(x, y, **options)
+    assert tuple(whole) == pytest.approx(tuple(per_subset), rel=1e-12)
+    with pytest.raises(ValueError, match="degree=0"):
+        mmd2_unbiased(x, y, degree=0)

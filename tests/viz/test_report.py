@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from gen_jax.viz import save_image_grid, write_index, write_report
+from gen_jax.viz.report import rewrite_report
 
 
 class _Page(html.parser.HTMLParser):
@@ -153,3 +154,31 @@ def test_index_rejects_bad_entries(tmp_path, entry, match):
     with pytest.raises(ValueError, match=match):
         write_index(tmp_path, [entry])
     assert not (tmp_path / "index.html").exists()
+
+
+def test_report_shows_sample_quality_and_renders_again_from_report_json(workdir):
+    quality = {
+        "scores": {"frechet_distance": 1.25},
+        "unavailable": {"kid_mean": "needs 50 samples; got 16"},
+        "protocol": {"num_samples": 16, "reference": "digits <test>"},
+    }
+    (workdir / "sample_quality.json").write_text(json.dumps(quality))
+    write_report(
+        workdir,
+        title="VAE",
+        config={"lr": np.float32(0.5)},
+        final_metrics={"loss": np.float64(2.5)},
+        images={"Samples": "samples/step 19.png"},
+    )
+    text = _Page((workdir / "report.html").read_text()).all_text
+    assert "Sample quality" in text and "1.25" in text and "needs 50 samples; got 16" in text
+    assert "digits <test>" in text  # escaped in the page, shown as text
+    quality["scores"]["frechet_distance"] = 7.5
+    (workdir / "sample_quality.json").write_text(json.dumps(quality))
+    (workdir / "report.html").unlink()
+    rewrite_report(workdir)
+    page = _Page((workdir / "report.html").read_text())
+    assert "7.5" in page.all_text and "2.5" in page.all_text and "1.25" not in page.all_text
+    assert [image["src"] for image in page.images] == ["curves.png", "samples/step%2019.png"]
+    with pytest.raises(FileNotFoundError, match="report.json does not exist"):
+        rewrite_report(workdir / "elsewhere")

@@ -1,0 +1,335 @@
+"""Sample-quality scores of generated images, computed and recorded with their protocol.
+
+:func:`score_samples` compares generated images with reference images through one feature
+network and returns every score it can compute, the reason for each it cannot, and the
+protocol that makes the numbers reproducible: the Fréchet distance (FID when the network is
+InceptionV3), KID, improved precision/recall, density/coverage and, when the network has a
+classifier head, the classifier score (the Inception Score with InceptionV3).
+:func:`record_sample_quality` is what an experiment calls at the end of training: it saves
+the final samples to ``samples/final.npz`` and the scores to ``sample_quality.json``, which
+:func:`~gen_jax.viz.write_report` shows and ``gen-jax eval WORKDIR`` recomputes.
+
+Which network scores which images (never a silently wrong score):
+
+1. ``feature_network`` when given (a :class:`~gen_jax.eval.FeatureNetwork`,
+   :class:`~gen_jax.eval.InceptionFeatures`, or the path of a saved ``FeatureNetwork``);
+2. else FID's InceptionV3 when ``inception_weights`` names pytorch-fid's weights file;
+3. else, for grey (one-channel) images, the bundled digits CNN
+   (:func:`~gen_jax.eval.digits_feature_network`), which resizes any size to 8x8: its
+   scores are "digits Fréchet distance" etc., comparable only with each other;
+4. else, for RGB images (faces, CIFAR), InceptionV3 from the file named by the environment
+   variable ``GEN_JAX_INCEPTION_WEIGHTS``;
+5. else no scores, and the result says why and how to get them.
+
+Sample-count rules (a metric with too few samples is reported unavailable with the reason):
+the Fréchet distance needs more samples than feature dimensions in both sets (a full-rank
+covariance); KID uses subsets of ``min(1000, N // 2)`` samples (N: the smaller set; at
+N >= 2000 this is the standard 1000, below it the subsets still differ) and needs at least 50;
+precision/recall (k = 3) and density/coverage (k = 5) need more than k; the classifier score
+uses 10 splits of at least 10 samples. Published protocols use 10,000 or 50,000 samples; the
+protocol notes when N is smaller, since then the scores are comparable only at equal N.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from gen_jax.eval.classifier_score import classifier_score
+from gen_jax.eval.feature_network import (
+    FeatureNetwork,
+    digits_feature_network,
+    load_feature_network,
+)
+from gen_jax.eval.frechet import frechet_distance
+from gen_jax.eval.inception import InceptionFeatures, inception_feature_network
+from gen_jax.eval.kid import kernel_inception_distance
+from gen_jax.eval.manifold import density_coverage, precision_recall
+from gen_jax.viz.atomic import write_bytes_atomically
+
+INCEPTION_WEIGHTS_ENV = "GEN_JAX_INCEPTION_WEIGHTS"
+SCORES_FILE = "sample_quality.json"
+SAMPLES_FILE = "samples/final.npz"
+KID_SUBSET_SIZE, KID_NUM_SUBSETS, KID_MIN_SUBSET = 1000, 100, 50
+PR_NEIGHBORS, DC_NEIGHBORS = 3, 5
+SCORE_SPLITS, SCORE_MIN_PER_SPLIT = 10, 10
+PUBLISHED_NUM_SAMPLES = 10_000
+
+
+class ReferenceImages(NamedTuple):
+    """Real images to compare samples with: ``images [N, H, W, C]`` in ``[0, 1]`` and a
+    ``description`` of where they come from (data set, split, size) for the protocol."""
+
+    images: np.ndarray
+    description: str
+
+
+class _Network(NamedTuple):
+    network: Any  # FeatureNetwork or InceptionFeatures
+    name: str
+    preprocessing: str
+    classifier: str | None  # what the classifier score is called, None without a head
+
+
+def _digits(network: FeatureNetwork, name: str) -> _Network:
+    height, width, channels = network.input_shape
+    preprocessing = (
+        f"images mapped to [0, 1]; {'RGB averaged to grey' if channels == 1 else 'grey repeated'}"
+        f" for {channels} channel(s); resized to {height}x{width} (antialiased bilinear)"
+    )
+    return _Network(network, name, preprocessing, f"classifier score ({name} logits)")
+
+
+def _inception(network: InceptionFeatures, source: str) -> _Network:
+    preprocessing = (
+        "images mapped to [0, 1]; grey repeated to 3 channels; resized to 299x299 (bilinear, "
+        "no antialiasing, as pytorch-fid); scaled to [-1, 1]"
+    )
+    classifier = "Inception Score (1008 fc logits without bias)" if network.has_logits else None
+    return _Network(network, f"{network.description} ({source})", preprocessing, classifier)
+
+
+def choose_feature_network(
+    num_channels: int, *, feature_network=None, inception_weights=None
+) -> tuple[_Network | None, str]:
+    """The network that scores images with ``num_channels`` channels, by the rules of the
+    module docstring; ``(None, reason)`` when none fits."""
+    if feature_network is not None:
+        if isinstance(feature_network, (str, os.PathLike)):
+            path = str(feature_network)
+            return _digits(load_feature_network(path), f"feature network {path}"), ""
+        if isinstance(feature_network, InceptionFeatures):
+            return _inception(feature_network, "given"), ""
+        if isinstance(feature_network, FeatureNetwork):
+            return _digits(feature_network, feature_network.description or "given network"), ""
+        raise TypeError(
+            f"feature_network is a {type(feature_network).__name__}; pass a FeatureNetwork, "
+            "InceptionFeatures or the path of a saved FeatureNetwork"
+        )
+    if inception_weights:
+        return _inception(inception_feature_network(inception_weights), inception_weights), ""
+    if num_channels == 1:
+        network = digits_feature_network()
+        return _digits(network, "gen_jax digits CNN (bundled; 8x8 grey, 64-d features)"), ""
+    from_env = os.environ.get(INCEPTION_WEIGHTS_ENV)
+    if from_env:
+        return _inception(inception_feature_network(from_env), f"${INCEPTION_WEIGHTS_ENV}"), ""
+    return None, (
+        f"the images have {num_channels} channels; the bundled digits network scores only "
+        "grey digit-like images and no InceptionV3 weights were given: pass "
+        f"inception_weights (gen-jax eval --inception-weights PATH) or set "
+        f"{INCEPTION_WEIGHTS_ENV} to pytorch-fid's pt_inception-2015-12-05-6726825d.pth"
+    )
+
+
+def _unit_images(name: str, images, value_range) -> np.ndarray:
+    """``images`` checked as ``[N, H, W, C]`` (C = 1 or 3) and mapped to float32 [0, 1]."""
+    array = np.asarray(images, np.float32)
+    if array.ndim != 4 or array.shape[-1] not in (1, 3) or array.shape[0] < 2:
+        raise ValueError(
+            f"{name} must be images [N, H, W, C] with N >= 2 and C = 1 or 3, got shape "
+            f"{array.shape}; reshape flat samples to images first"
+        )
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} hold NaN or inf; check the generator")
+    low, high = (float(bound) for bound in value_range)
+    if not high > low:
+        raise ValueError(f"value_range={value_range}: need low < high, e.g. (0.0, 1.0)")
+    array = (array - low) / (high - low)
+    if array.min() < -1e-3 or array.max() > 1 + 1e-3:
+        raise ValueError(
+            f"{name} lie in [{array.min():.3g}, {array.max():.3g}] after mapping value_range="
+            f"{value_range} to [0, 1]; pass the right value_range or clip the samples"
+        )
+    return np.clip(array, 0.0, 1.0)
+
+
+def score_samples(
+    samples,
+    reference,
+    *,
+    feature_network=None,
+    inception_weights: str | os.PathLike | None = None,
+    value_range: tuple[float, float] = (0.0, 1.0),
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Every sample-quality score that the images and the feature network allow.
+
+    Args:
+        samples: generated images ``[N, H, W, C]`` (C = 1 or 3) in ``value_range``.
+        reference: a :class:`ReferenceImages` (images in ``[0, 1]``), or an image array in
+            ``value_range``.
+        feature_network: see the module docstring; by default chosen by the rules there.
+        inception_weights: pytorch-fid's InceptionV3 weights file (``.pth`` or ``.npz``).
+        value_range: the pixel range of ``samples``.
+        seed: seed of KID's subset draws.
+
+    Returns:
+        ``{"scores": {name: float}, "unavailable": {name: reason}, "protocol": {...}}``, all
+        JSON-serialisable. Score names: ``frechet_distance``, ``kid_mean``, ``kid_std``,
+        ``precision``, ``recall``, ``density``, ``coverage``, ``classifier_score_mean``,
+        ``classifier_score_std``.
+
+    Raises:
+        ValueError: naming the argument, for non-image input, NaN/inf, fewer than two images
+            or pixels outside ``value_range``.
+    """
+    fake = _unit_images("samples", samples, value_range)
+    if isinstance(reference, ReferenceImages):
+        real, description = (
+            _unit_images("reference", reference.images, (0, 1)),
+            reference.description,
+        )
+    else:
+        real, description = _unit_images("reference", reference, value_range), "given images"
+    num_fake, num_real = len(fake), len(real)
+    protocol: dict[str, Any] = {
+        "num_samples": num_fake,
+        "num_reference": num_real,
+        "reference": description,
+        "sample_shape": list(fake.shape[1:]),
+        "reference_shape": list(real.shape[1:]),
+    }
+    if min(num_fake, num_real) < PUBLISHED_NUM_SAMPLES:
+        protocol["note"] = (
+            f"{num_fake} generated and {num_real} reference images, fewer than the "
+            f"{PUBLISHED_NUM_SAMPLES:,} of published protocols: the Fréchet distance is biased "
+            "upwards at small N; compare scores only at equal N and with the same reference"
+        )
+    names = [
+        *("frechet_distance", "kid_mean", "kid_std", "precision", "recall"),
+        *("density", "coverage", "classifier_score_mean", "classifier_score_std"),
+    ]
+    network, reason = choose_feature_network(
+        max(fake.shape[-1], real.shape[-1]),
+        feature_network=feature_network,
+        inception_weights=inception_weights,
+    )
+    if network is None:
+        protocol["feature_network"] = None
+        return {"scores": {}, "unavailable": dict.fromkeys(names, reason), "protocol": protocol}
+    protocol["feature_network"] = network.name
+    protocol["preprocessing"] = network.preprocessing
+    fake_features, fake_logits = network.network.features_and_logits(fake)
+    real_features, _ = network.network.features_and_logits(real)  # one compile at equal shapes
+    scores: dict[str, float] = {}
+    unavailable: dict[str, str] = {}
+    smaller = min(num_fake, num_real)
+
+    dim = fake_features.shape[1]
+    protocol["frechet_distance"] = (
+        f"Fréchet distance of Gaussian fits to the {dim}-d features (float64, unbiased "
+        "covariances); FID proper only with InceptionV3 pool3 features"
+    )
+    if smaller > dim:
+        scores["frechet_distance"] = frechet_distance(fake_features, real_features)
+    else:
+        unavailable["frechet_distance"] = (
+            f"needs more samples than the {dim} feature dimensions in both sets (a full-rank "
+            f"covariance); got {num_fake} generated and {num_real} reference"
+        )
+
+    subset = min(KID_SUBSET_SIZE, smaller // 2)  # subsets smaller than the sets vary
+    protocol["kid"] = f"{KID_NUM_SUBSETS} subsets of {subset} per set, seed {seed}, cubic kernel"
+    if subset >= KID_MIN_SUBSET:
+        kid = kernel_inception_distance(
+            fake_features, real_features, num_subsets=KID_NUM_SUBSETS, subset_size=subset, seed=seed
+        )
+        scores["kid_mean"], scores["kid_std"] = kid.mean, kid.std
+    else:
+        reason = (
+            f"needs subsets of at least {KID_MIN_SUBSET} samples, at most half of each set; "
+            f"got {smaller} in the smaller set"
+        )
+        unavailable["kid_mean"] = unavailable["kid_std"] = reason
+
+    for keys, metric, k in (
+        (("precision", "recall"), precision_recall, PR_NEIGHBORS),
+        (("density", "coverage"), density_coverage, DC_NEIGHBORS),
+    ):
+        protocol["_".join(keys)] = f"k = {k} nearest neighbours, Euclidean, on the features"
+        if smaller > k:
+            result = metric(real_features, fake_features, num_neighbors=k)
+            scores.update({key: float(value) for key, value in zip(keys, result, strict=True)})
+        else:
+            for key in keys:
+                unavailable[key] = (
+                    f"needs more than k = {k} samples per set; got {smaller} in the smaller set"
+                )
+
+    score_keys = ("classifier_score_mean", "classifier_score_std")
+    if network.classifier is None:
+        for key in score_keys:
+            unavailable[key] = "the feature network has no classifier head (no fc layer)"
+    elif num_fake < SCORE_SPLITS * SCORE_MIN_PER_SPLIT:
+        protocol["classifier_score"] = f"{network.classifier}, {SCORE_SPLITS} splits"
+        for key in score_keys:
+            unavailable[key] = (
+                f"needs {SCORE_SPLITS} splits of at least {SCORE_MIN_PER_SPLIT} generated "
+                f"samples ({SCORE_SPLITS * SCORE_MIN_PER_SPLIT}); got {num_fake}"
+            )
+    else:
+        protocol["classifier_score"] = f"{network.classifier}, {SCORE_SPLITS} splits"
+        score = classifier_score(fake_logits, num_splits=SCORE_SPLITS)
+        scores["classifier_score_mean"], scores["classifier_score_std"] = score.mean, score.std
+    return {"scores": scores, "unavailable": unavailable, "protocol": protocol}
+
+
+def load_final_samples(workdir: str | os.PathLike) -> np.ndarray:
+    """The images ``[N, H, W, C]`` in ``[0, 1]`` that :func:`record_sample_quality` saved.
+
+    Raises:
+        FileNotFoundError: naming the missing file and how to get one.
+    """
+    path = Path(workdir) / SAMPLES_FILE
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} does not exist: this run saved no final samples (an experiment that does "
+            "not generate images, or a run from before sample-quality recording); rerun it"
+        )
+    with np.load(path) as archive:
+        return archive["images"]
+
+
+def record_sample_quality(
+    workdir: str | os.PathLike,
+    samples,
+    reference: ReferenceImages,
+    *,
+    value_range: tuple[float, float] = (0.0, 1.0),
+    feature_network=None,
+    inception_weights: str | os.PathLike | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Save ``samples`` to ``workdir/samples/final.npz`` (key ``images``, float32 NHWC in
+    ``[0, 1]``) and their :func:`score_samples` result to ``workdir/sample_quality.json``.
+
+    The scores are computed from exactly the saved images, so ``gen-jax eval WORKDIR``
+    reproduces them. Arguments as :func:`score_samples`; returns its result.
+
+    Example (the end of an experiment's ``train``):
+        >>> record_sample_quality(workdir, generate(params, len(ref.images)), ref)
+    """
+    images = _unit_images("samples", samples, value_range)
+    path = Path(workdir) / SAMPLES_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, images=images)
+    result = score_samples(
+        images,
+        reference,
+        feature_network=feature_network,
+        inception_weights=inception_weights,
+        seed=seed,
+    )
+    write_sample_quality(workdir, result)
+    return result
+
+
+def write_sample_quality(workdir: str | os.PathLike, result: dict[str, Any]) -> Path:
+    """Write a :func:`score_samples` result to ``workdir/sample_quality.json`` atomically."""
+    text = json.dumps(result, indent=2, ensure_ascii=False)
+    return write_bytes_atomically(Path(workdir) / SCORES_FILE, text.encode())
