@@ -13,6 +13,9 @@ curves, and how well the codes match the prior: per-petal occupancy (total varia
 uniform), an MMD between codes and prior draws (polynomial kernel, as KID; the MMD between
 two prior draws of the same size is the noise floor), and the discriminator's accuracy on
 test codes and prior draws (0.5 when it cannot tell them apart).
+At the end, digits decoded from as many prior draws as test images (label-conditioned: from
+the petals of labels 0, 1, ..., 9, 0, ...) are scored against the test split by
+``record_sample_quality`` (the bundled digits network; ``gen-jax eval WORKDIR`` recomputes).
 
 Command:
     gen-jax run aae_digits            # the demo variant

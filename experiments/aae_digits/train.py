@@ -14,6 +14,7 @@ from gen_jax.algorithms.aae import discriminator_logits, label_condition, make_a
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
 from gen_jax.eval.kid import mmd2_unbiased
+from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.aae import AdversarialAutoencoder, code_discriminator, mlp_aae
 from gen_jax.models.aae_priors import GaussianMixturePrior, make_prior
 from gen_jax.viz import save_image_grid, save_latent_scatter, write_report
@@ -30,6 +31,13 @@ def _load(config: ConfigDict, split: str):
         image_size=config.image_size,
         value_range=(0.0, 1.0),
     )
+
+
+def reference_images(config: ConfigDict) -> ReferenceImages:
+    """The test split, in [0, 1], that the decoded prior draws are scored against."""
+    images = _load(config, "test")
+    images = images[np.arange(len(images))]["image"]
+    return ReferenceImages(images, f"{config.dataset} test split, all {len(images)} images")
 
 
 def prior_match(codes: np.ndarray, prior, labels: np.ndarray, *, key: jax.Array) -> dict:
@@ -173,6 +181,15 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         ),
     }
     final = {k: v for k, v in result.metrics.items() if k != "step"}
+    # Digits decoded from as many prior draws as test images (with label conditioning, the
+    # draws come from the components of labels 0, 1, ..., 9, 0, ...: every class equally).
+    reference = reference_images(config)
+    count, quality_key = len(reference.images), jax.random.key(config.seed + 2)
+    if conditioned:
+        quality_codes = prior.sample_given(jnp.arange(count) % NUM_CLASSES, key=quality_key)
+    else:
+        quality_codes = prior.sample(count, key=quality_key)
+    record_sample_quality(workdir, decode(state.params, quality_codes), reference)
     write_report(
         workdir,
         title=f"Adversarial autoencoder on digits ({config.dataset}, {config.prior} prior, "

@@ -16,6 +16,13 @@ class, and we report the fraction given the class they were generated for; the s
 classifier on held-out real images (``real_class_agreement``) is its ceiling, and 0.1 is
 chance.
 
+Sample quality: as many samples as test images (labels 0, 1, ..., 9, 0, ...: every class
+equally often; the linear output clipped to [-1, 1]) are scored against the test split by
+``record_sample_quality`` (the bundled digits network's Fréchet distance, KID,
+precision/recall, classifier score; ``gen-jax eval WORKDIR`` recomputes them). The first
+``novelty_samples`` of them are shown beside their ``novelty_neighbours`` nearest training
+images (mean absolute pixel difference), with the ``novelty/...`` ratios in the metrics.
+
 Data: ``full`` is MNIST (TFDS ``mnist``, 28x28, [-1, 1]); ``demo`` and ``tiny`` use the
 embedded 8x8 digits at their native size.
 
@@ -67,6 +74,8 @@ def get_config(variant: str = "demo") -> ConfigDict:
     config.keep_checkpoints = 1
     config.samples_per_class = 10
     config.num_agreement_samples = 100
+    config.novelty_samples = 10
+    config.novelty_neighbours = 4
     if variant == "demo":
         config.dataset = "digits"
         config.latent_dim = 32
@@ -90,4 +99,6 @@ def get_config(variant: str = "demo") -> ConfigDict:
         config.checkpoint_every = 4
         config.samples_per_class = 2
         config.num_agreement_samples = 4
+        config.novelty_samples = 3
+        config.novelty_neighbours = 2
     return config

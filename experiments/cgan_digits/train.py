@@ -13,8 +13,12 @@ from ml_collections import ConfigDict
 from gen_jax.algorithms.adversarial import conditional_latent, make_gan_step, sample_latent
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
+from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.dcgan import MLPDiscriminator, MLPGenerator
 from gen_jax.viz import save_image_grid, write_report
+from gen_jax.viz.novelty import save_novelty_check
+
+SAMPLE_CHUNK = 1000
 
 
 def _class_centroids(images: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -28,6 +32,15 @@ def _agreement(images: np.ndarray, labels: np.ndarray, centroids: np.ndarray) ->
     flat = images.reshape(len(images), -1)
     distances = np.sum((flat[:, None, :] - centroids[None]) ** 2, axis=-1)
     return float(np.mean(np.argmin(distances, axis=1) == labels))
+
+
+def reference_images(config: ConfigDict) -> ReferenceImages:
+    """The test split, in [0, 1], that the samples are scored against."""
+    source = load_source(
+        config.dataset, split="test", data_dir=config.data_dir or None, value_range=(0.0, 1.0)
+    )
+    images = source[np.arange(len(source))]["image"]
+    return ReferenceImages(images, f"{config.dataset} test split, all {len(images)} images")
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
@@ -95,19 +108,59 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     real = held_out[np.arange(len(held_out))]
     final["real_class_agreement"] = _agreement(real["image"], real["label"], centroids)
 
+    # As many samples as test images, every class equally often; the linear output is
+    # clipped to the data's [-1, 1], as in the grids.
+    reference = reference_images(config)
+    count = len(reference.images)
+    quality_z = sample_latent(jax.random.key(config.seed + 3), count, config.latent_dim, "normal")
+    quality_labels = jnp.arange(count) % num_classes
+    samples = np.clip(
+        np.concatenate(
+            [
+                np.asarray(
+                    generate(
+                        result.state.gen.params,
+                        quality_z[start : start + SAMPLE_CHUNK],
+                        quality_labels[start : start + SAMPLE_CHUNK],
+                    )
+                )
+                for start in range(0, count, SAMPLE_CHUNK)
+            ]
+        ),
+        -1.0,
+        1.0,
+    )
+    record_sample_quality(workdir, samples, reference, value_range=(-1.0, 1.0))
+    novelty, novelty_png = save_novelty_check(
+        samples_dir / "nearest_training_images.png",
+        samples[: config.novelty_samples],
+        source,
+        k=config.novelty_neighbours,
+        metric="l1",
+        value_range=(-1.0, 1.0),
+        seed=config.seed,
+    )
+    final.update(novelty)
+
     done_steps = sorted(
         {*range(config.sample_every, config.num_steps + 1, config.sample_every), config.num_steps}
     )
+    images = {
+        f"Samples after {done} steps (rows: classes 0-9; columns: shared noise)": str(
+            samples_dir / f"step_{done:07d}.png"
+        )
+        for done in done_steps
+    }
+    images[
+        "Novelty check: final samples of classes 0, 1, ... (left) beside their nearest "
+        "training images (mean absolute pixel difference, nearest first); median distance "
+        f"ratio {novelty['novelty/median_ratio']:.2f} of the data's own nearest-neighbour spacing"
+    ] = str(novelty_png)
     write_report(
         workdir,
         title=f"Conditional GAN on {config.dataset}: row c is class c",
         config=config.to_dict(),
         final_metrics=final,
-        images={
-            f"Samples after {done} steps (rows: classes 0-9; columns: shared noise)": str(
-                samples_dir / f"step_{done:07d}.png"
-            )
-            for done in done_steps
-        },
+        images=images,
     )
     return final

@@ -18,6 +18,16 @@ TFDS's camels are used. ``demo`` and ``tiny`` use the embedded 8x8 digits upsamp
 28x28 (``classes`` empty: every digit), with the networks' widths divided by 8 (demo) or
 16 (tiny) to fit a laptop CPU.
 
+Evaluation: after training, as many fresh samples as there are reference images are scored
+(``record_sample_quality``: the digits network's Fréchet distance, KID, precision/recall;
+``gen-jax eval WORKDIR`` recomputes them) against ``reference_split``: the digits' test
+split, and for ``full`` the last 10% of the camels' train split (``"train[90%:]"``), because
+Quick Draw has no test split: that reference overlaps the training camels, so the scores
+measure fit to the training data, not generalisation. The book's novelty check
+(Fig. 4.10) then shows ``novelty_samples`` samples beside their ``novelty_neighbours``
+nearest training images by mean absolute pixel difference (``metric="l1"``) and adds the
+``novelty/...`` ratios to the final metrics.
+
 Command:
     gen-jax run dcgan_camel           # the demo variant
     gen-jax run dcgan_camel:full --workdir runs/dcgan_camel_full
@@ -68,6 +78,9 @@ def get_config(variant: str = "demo") -> ConfigDict:
     config.checkpoint_every = 300
     config.keep_checkpoints = 1
     config.num_samples = 25
+    config.reference_split = "test"
+    config.novelty_samples = 10
+    config.novelty_neighbours = 4
     if variant in ("tiny", "demo"):
         divisor = 16 if variant == "tiny" else 8
         config.discriminator_filters = tuple(f // divisor for f in (64, 64, 128, 128))
@@ -80,9 +93,12 @@ def get_config(variant: str = "demo") -> ConfigDict:
         config.sample_every = 2
         config.checkpoint_every = 4
         config.num_samples = 9
+        config.novelty_samples = 3
+        config.novelty_neighbours = 2
     elif variant == "full":
         config.dataset = "quickdraw_bitmap"
         config.classes = ("camel",)
+        config.reference_split = "train[90%:]"
         config.num_steps = 6000
         config.log_every = 50
         config.sample_every = 500

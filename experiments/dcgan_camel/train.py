@@ -15,6 +15,22 @@ from gen_jax.data import BatchIterator, load_source
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.dcgan import CamelDiscriminator, CamelGenerator
 from gen_jax.viz import save_image_grid, write_report
+from gen_jax.viz.novelty import save_novelty_check
+
+SAMPLE_CHUNK = 1000
+
+
+def _load(config: ConfigDict, split: str, value_range: tuple[float, float]):
+    """The config's drawings at 28x28, restricted to ``config.classes`` when it is set."""
+    options = {"classes": tuple(config.classes)} if config.classes else {}
+    return load_source(
+        config.dataset,
+        split=split,
+        data_dir=config.data_dir or None,
+        image_size=28,
+        value_range=value_range,
+        **options,
+    )
 
 
 def _rmsprop(learning_rate: float) -> optax.GradientTransformation:
@@ -23,28 +39,20 @@ def _rmsprop(learning_rate: float) -> optax.GradientTransformation:
 
 
 def reference_images(config: ConfigDict) -> ReferenceImages:
-    """The test split, at the generator's 28x28, that the samples are scored against."""
-    source = load_source(
-        config.dataset,
-        split="test",
-        data_dir=config.data_dir or None,
-        image_size=28,
-        value_range=(0.0, 1.0),
-    )
+    """The ``reference_split``, at the generator's 28x28, that the samples are scored against."""
+    source = _load(config, config.reference_split, (0.0, 1.0))
     images = source[np.arange(len(source))]["image"]
-    return ReferenceImages(images, f"{config.dataset} test split, all {len(images)} images")
+    classes = f" ({', '.join(config.classes)})" if config.classes else ""
+    return ReferenceImages(
+        images,
+        f"{config.dataset}{classes} split {config.reference_split}, all {len(images)} images",
+    )
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, save 5x5 sample grids over training; returns the final metrics."""
     workdir = Path(workdir)
-    source = load_source(
-        config.dataset,
-        split="train",
-        data_dir=config.data_dir or None,
-        image_size=28,
-        value_range=(-1.0, 1.0),
-    )
+    source = _load(config, "train", (-1.0, 1.0))
     data = BatchIterator(source, config.batch_size, seed=config.seed)
     generator = CamelGenerator(
         initial_shape=config.generator_initial_shape,
@@ -91,20 +99,42 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     codes = sample_latent(
         jax.random.key(config.seed + 2), len(reference.images), config.latent_dim, "normal"
     )
-    samples = generator.apply(result.state.gen.params, codes)
+    apply = jax.jit(generator.apply)
+    samples = np.concatenate(
+        [
+            np.asarray(apply(result.state.gen.params, codes[start : start + SAMPLE_CHUNK]))
+            for start in range(0, len(codes), SAMPLE_CHUNK)
+        ]
+    )
     record_sample_quality(workdir, samples, reference, value_range=(-1.0, 1.0))
     final = {k: v for k, v in result.metrics.items() if k != "step"}
+    novelty, novelty_png = save_novelty_check(
+        samples_dir / "nearest_training_images.png",
+        samples[: config.novelty_samples],
+        source,
+        k=config.novelty_neighbours,
+        metric="l1",
+        value_range=(-1.0, 1.0),
+        seed=config.seed,
+    )
+    final.update(novelty)
     done_steps = sorted(
         {*range(config.sample_every, config.num_steps + 1, config.sample_every), config.num_steps}
     )
+    images = {
+        f"Generator samples after {done} steps": str(samples_dir / f"step_{done:07d}.png")
+        for done in done_steps
+    }
+    images[
+        "Novelty check (the book's Fig. 4.10): each final sample (left) beside its nearest "
+        "training images (mean absolute pixel difference, nearest first); median distance "
+        f"ratio {novelty['novelty/median_ratio']:.2f} of the data's own nearest-neighbour spacing"
+    ] = str(novelty_png)
     write_report(
         workdir,
         title=f"The book's GAN (ch. 4) on {config.dataset}, {config.upsampling} upsampling",
         config=config.to_dict(),
         final_metrics=final,
-        images={
-            f"Generator samples after {done} steps": str(samples_dir / f"step_{done:07d}.png")
-            for done in done_steps
-        },
+        images=images,
     )
     return final

@@ -8,6 +8,9 @@ term (posterior collapse drives it to 0; ``free_bits`` counters that), and the
 importance-weighted NLL on the test split, in nats and bits/dim, next to the plain
 class-conditional PixelCNN of ``pixelcnn_digits``. Samples draw z from the prior and then
 the pixels with the jitted scan sampler; reconstructions decode the posterior mean.
+At the end, as many samples as test images (1,000 at a time) are scored against the
+binarised test split by ``record_sample_quality``, as in ``pixelcnn_digits`` (the bundled
+digits network; ``gen-jax eval WORKDIR`` recomputes them).
 
 Command:
     gen-jax run pixelvae_digits               # the demo variant

@@ -15,10 +15,12 @@ from gen_jax.algorithms.pixel_vae import make_pixel_vae_step, pixel_vae_log_weig
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator, load_source
 from gen_jax.eval import bits_per_dimension, importance_weighted_log_likelihood
+from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.pixel_vae import PixelVAE, pixel_vae_reconstruct, pixel_vae_sample
 from gen_jax.viz import save_image_grid, write_report
 
 NUM_RECONSTRUCTIONS = 8
+SAMPLE_CHUNK = 1000
 
 
 def binary_images(config: ConfigDict, split: str) -> np.ndarray:
@@ -32,6 +34,13 @@ def binary_images(config: ConfigDict, split: str) -> np.ndarray:
     )
     images = source[np.arange(len(source))]["image"]
     return (images > config.binarize_threshold).astype(np.float32)
+
+
+def reference_images(config: ConfigDict) -> ReferenceImages:
+    """The binarised test split that the samples are scored against."""
+    images = binary_images(config, "test")
+    about = f"{config.dataset} test split binarised at {config.binarize_threshold}"
+    return ReferenceImages(images, f"{about}, all {len(images)} images")
 
 
 def build_model(config: ConfigDict, image_shape: tuple[int, int, int]) -> PixelVAE:
@@ -118,6 +127,22 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         description="pixelvae_digits",
     )
     final = {k: v for k, v in result.metrics.items() if k != "step"}
+    reference = reference_images(config)
+    count, sample_key = len(reference.images), jax.random.key(config.seed + 2)
+    samples = np.concatenate(
+        [
+            np.asarray(
+                pixel_vae_sample(
+                    model,
+                    result.state.params,
+                    min(SAMPLE_CHUNK, count - start),
+                    key=jax.random.fold_in(sample_key, start),
+                )
+            )
+            for start in range(0, count, SAMPLE_CHUNK)
+        ]
+    )
+    record_sample_quality(workdir, samples, reference)
     last = f"{config.num_steps:07d}"
     write_report(
         workdir,

@@ -22,6 +22,14 @@ to a square before the resize to 128x128, whereas the book squashes the 178x218 
 channels; their one attribute, ``Thick_stroke``, is computed from the data: an image's mean
 ink is above the median of its split.
 
+Sample quality: as many prior samples as reference images are scored by
+``record_sample_quality`` (``gen-jax eval WORKDIR`` recomputes them) against the test split
+(``full``: its first ``reference_examples``, 10,000 faces). The faces are RGB, so FID, KID
+etc. need InceptionV3 (``config.inception_weights``, the path of pytorch-fid's weights, or
+``$GEN_JAX_INCEPTION_WEIGHTS``). For the digits of ``tiny`` and ``demo`` (grey replicated
+to RGB, in [0, 1]) the samples' channel mean is scored against the grey test digits by the
+bundled digits network.
+
 Command:
     gen-jax run vae_faces                 # the demo variant (digits)
     gen-jax run vae_faces:full --workdir runs/vae_faces   # needs celeb_a in TFDS_DATA_DIR
@@ -81,6 +89,8 @@ def get_config(variant: str = "demo") -> ConfigDict:
     config.attribute_rows = 4
     config.num_prior_samples = 30
     config.morph_steps = 10
+    config.inception_weights = ""  # pytorch-fid's InceptionV3 weights: FID on RGB samples
+    config.reference_examples = 0  # test images scored against (0: the whole split)
     if variant == "tiny":
         config.image_size = 16
         config.latent_dim = 4
@@ -117,4 +127,5 @@ def get_config(variant: str = "demo") -> ConfigDict:
             "Mouth_Slightly_Open", "Wearing_Lipstick", "High_Cheekbones", "Young",
         )  # fmt: skip
         config.attribute_rows = 5
+        config.reference_examples = 10_000
     return config

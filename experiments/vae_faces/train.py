@@ -14,6 +14,7 @@ from gen_jax.algorithms.normalised_vae import make_normalised_vae_step
 from gen_jax.algorithms.variational import reconstruction_loss
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator, load_source
+from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.losses import gaussian_kl
 from gen_jax.models.face_vae import face_vae
 from gen_jax.viz import save_image_grid, write_report
@@ -44,6 +45,35 @@ def _load(config: ConfigDict, split: str):
         value_range=(0.0, 1.0),
     )
     return source, source.attribute_names
+
+
+def reference_images(config: ConfigDict) -> ReferenceImages:
+    """The test split (its first ``reference_examples``; 0: all) that the samples are scored
+    against: RGB faces in [0, 1], or for ``digits`` the grey digits themselves (the samples'
+    channel mean is scored, so that the bundled digits network applies)."""
+    if config.dataset == "digits":
+        source = load_source("digits", split="test", image_size=config.image_size)
+    else:
+        source, _ = _load(config, "test")
+    count = min(len(source), config.reference_examples or len(source))
+    images = source[np.arange(count)]["image"]
+    return ReferenceImages(
+        images, f"{config.dataset} test split, first {count} of {len(source)} images"
+    )
+
+
+def _prior_samples(decode, variables, count: int, config: ConfigDict) -> np.ndarray:
+    """``count`` decodings of z ~ N(0, I), ``ENCODE_CHUNK`` at a time; grey for digits."""
+    codes = jax.random.normal(jax.random.key(config.seed + 2), (count, config.latent_dim))
+    samples = np.concatenate(
+        [
+            np.asarray(decode(variables, codes[start : start + ENCODE_CHUNK]))
+            for start in range(0, count, ENCODE_CHUNK)
+        ]
+    )
+    if config.dataset == "digits":
+        samples = samples.mean(axis=-1, keepdims=True)
+    return samples
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
@@ -122,6 +152,13 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     )
     final["latent_mean_abs"] = float(np.abs(codes.mean(axis=0)).mean())
     final["latent_std_mean"] = float(codes.std(axis=0).mean())
+    reference = reference_images(config)
+    record_sample_quality(
+        workdir,
+        _prior_samples(decode, variables, len(reference.images), config),
+        reference,
+        inception_weights=config.inception_weights or None,
+    )
     images = {
         "30 samples from N(0, I)": str(samples_dir / f"step_{config.num_steps:07d}.png"),
         "Test images (top) and reconstructions from mu (bottom)": save_image_grid(

@@ -18,7 +18,12 @@ image_size=16)``, with the book's layers at 1/8 of their widths (``tiny`` keeps 
 1x1 starting map, so the same four stride-2 layers end at 16x16x1 (at 32x32 the demo ran at
 15 s per iteration on the shared 2-core CPU under load average 20: too slow for a demo).
 After training the report runs the nearest-training-image novelty check
-(:mod:`gen_jax.eval.novelty`, pixel L2) on the samples.
+(:mod:`gen_jax.eval.novelty`, pixel L2) on the samples, and scores as many fresh samples as
+there are reference images (``record_sample_quality``; ``gen-jax eval WORKDIR`` recomputes
+them): the first ``reference_examples`` (10,000) images of the test split. CelebA's samples
+are RGB, so they get FID, KID etc. only from InceptionV3 (``config.inception_weights``, the
+path of pytorch-fid's weights, or ``$GEN_JAX_INCEPTION_WEIGHTS``); the demo's grey digits
+are scored by the bundled digits network.
 
 Command:
     gen-jax run wgan_gp_faces          # the demo variant
@@ -77,6 +82,8 @@ def get_config(variant: str = "demo") -> ConfigDict:
     config.num_samples = 25
     config.novelty_samples = 10
     config.novelty_neighbours = 4
+    config.inception_weights = ""  # pytorch-fid's InceptionV3 weights: FID on RGB samples
+    config.reference_examples = 10_000  # test images scored against (0: the whole split)
     if variant in ("tiny", "demo"):
         config.dataset = "digits"
         config.image_size = 16

@@ -12,10 +12,12 @@ from ml_collections import ConfigDict
 from gen_jax.algorithms.adversarial import make_gan_step, sample_latent
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
-from gen_jax.eval.novelty import novelty_check
+from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.wgan_gp import FacesCritic, FacesGenerator
 from gen_jax.viz import save_image_grid, write_report
-from gen_jax.viz.novelty import save_nearest_neighbours
+from gen_jax.viz.novelty import save_novelty_check
+
+SAMPLE_CHUNK = 500
 
 
 def _keras_adam(config: ConfigDict) -> optax.GradientTransformation:
@@ -26,6 +28,34 @@ def _keras_adam(config: ConfigDict) -> optax.GradientTransformation:
 def _sample_steps(config: ConfigDict) -> list[int]:
     every = range(config.sample_every, config.num_steps + 1, config.sample_every)
     return sorted({*every, config.num_steps})
+
+
+def reference_images(config: ConfigDict) -> ReferenceImages:
+    """The test split (its first ``reference_examples``; 0: all), at the generator's size,
+    that the samples are scored against."""
+    source = load_source(
+        config.dataset,
+        split="test",
+        data_dir=config.data_dir or None,
+        image_size=config.image_size,
+        value_range=(0.0, 1.0),
+    )
+    count = min(len(source), config.reference_examples or len(source))
+    images = source[np.arange(count)]["image"]
+    return ReferenceImages(
+        images, f"{config.dataset} test split, first {count} of {len(source)} images"
+    )
+
+
+def _generate_many(generator, params, count: int, config: ConfigDict) -> np.ndarray:
+    """``count`` samples from fresh noise, ``SAMPLE_CHUNK`` at a time."""
+    codes = sample_latent(jax.random.key(config.seed + 2), count, config.latent_dim, "normal")
+    apply = jax.jit(generator.apply)
+    chunks = [
+        np.asarray(apply(params, codes[start : start + SAMPLE_CHUNK]))
+        for start in range(0, count, SAMPLE_CHUNK)
+    ]
+    return np.concatenate(chunks)
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
@@ -80,24 +110,32 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     )
     final = {k: v for k, v in result.metrics.items() if k != "step"}
 
-    samples = np.asarray(generate(jax.device_get(result.state.gen.params)))
-    samples = samples[: config.novelty_samples]
-    novelty = novelty_check(samples, source, k=config.novelty_neighbours, seed=config.seed)
-    final.update(novelty.summary())
-    nearest = source[novelty.neighbours.indices.reshape(-1)]["image"]
-    novelty_png = save_nearest_neighbours(
+    params = jax.device_get(result.state.gen.params)
+    reference = reference_images(config)
+    record_sample_quality(
+        workdir,
+        _generate_many(generator, params, len(reference.images), config),
+        reference,
+        value_range=(-1.0, 1.0),
+        inception_weights=config.inception_weights or None,
+    )
+    samples = np.asarray(generate(params))[: config.novelty_samples]
+    novelty, novelty_png = save_novelty_check(
         samples_dir / "nearest_training_images.png",
         samples,
-        nearest.reshape(*novelty.neighbours.indices.shape, *samples.shape[1:]),
+        source,
+        k=config.novelty_neighbours,
         value_range=(-1.0, 1.0),
+        seed=config.seed,
     )
+    final.update(novelty)
     images = {
         f"Generator samples after {done} steps": str(samples_dir / f"step_{done:07d}.png")
         for done in _sample_steps(config)
     }
     images[
         "Novelty check: each final sample (left) beside its nearest training images (pixel L2, "
-        f"nearest first); median distance ratio {novelty.summary()['novelty/median_ratio']:.2f} "
+        f"nearest first); median distance ratio {novelty['novelty/median_ratio']:.2f} "
         "of the data's own nearest-neighbour spacing"
     ] = str(novelty_png)
     write_report(

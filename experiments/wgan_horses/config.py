@@ -21,6 +21,16 @@ networks' hidden widths are divided by 4 (demo) or 16 (tiny). ``demo`` raises bo
 learning rates to 5e-4 (ten times the book's) so that its few hundred steps move the
 samples away from noise.
 
+Evaluation: after training, as many fresh samples as there are test images (CIFAR-10's
+1,000 test horses for ``full``, which are also in its training set, so the scores measure
+fit, not generalisation; the digits' test split otherwise) are scored by
+``record_sample_quality`` (``gen-jax eval WORKDIR`` recomputes them). The horses are RGB:
+FID, KID etc. need InceptionV3 (``config.inception_weights``, the path of pytorch-fid's
+weights, or ``$GEN_JAX_INCEPTION_WEIGHTS``); the grey digits of ``demo`` and ``tiny`` are
+scored by the bundled digits network. The novelty check then shows ``novelty_samples``
+samples beside their ``novelty_neighbours`` nearest training images (mean absolute pixel
+difference) and adds the ``novelty/...`` ratios to the final metrics.
+
 Command:
     gen-jax run wgan_horses           # the demo variant
     gen-jax run wgan_horses:full --workdir runs/wgan_horses_full
@@ -76,6 +86,9 @@ def get_config(variant: str = "demo") -> ConfigDict:
     config.checkpoint_every = 1000
     config.keep_checkpoints = 1
     config.num_samples = 25
+    config.inception_weights = ""  # pytorch-fid's InceptionV3 weights: FID on RGB samples
+    config.novelty_samples = 10
+    config.novelty_neighbours = 4
     if variant in ("tiny", "demo"):
         config.dataset = "digits"
         config.split = "train"
@@ -99,4 +112,6 @@ def get_config(variant: str = "demo") -> ConfigDict:
         config.sample_every = 3
         config.checkpoint_every = 3
         config.num_samples = 4
+        config.novelty_samples = 3
+        config.novelty_neighbours = 2
     return config

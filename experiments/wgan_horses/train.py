@@ -12,8 +12,12 @@ from ml_collections import ConfigDict
 from gen_jax.algorithms.adversarial import make_gan_step, sample_latent
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
+from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.wgan import wgan_critic, wgan_generator
 from gen_jax.viz import save_image_grid, write_report
+from gen_jax.viz.novelty import save_novelty_check
+
+SAMPLE_CHUNK = 500
 
 
 def _rmsprop(learning_rate: float) -> optax.GradientTransformation:
@@ -21,22 +25,33 @@ def _rmsprop(learning_rate: float) -> optax.GradientTransformation:
     return optax.rmsprop(learning_rate, decay=0.9, eps=1e-7, eps_in_sqrt=False)
 
 
-def _load(config: ConfigDict):
+def _load(config: ConfigDict, split: str, value_range=(-1.0, 1.0)):
     options = {"classes": tuple(config.classes)} if config.classes else {}
     return load_source(
         config.dataset,
-        split=config.split,
+        split=split,
         data_dir=config.data_dir or None,
         image_size=config.image_size or None,
-        value_range=(-1.0, 1.0),
+        value_range=value_range,
         **options,
+    )
+
+
+def reference_images(config: ConfigDict) -> ReferenceImages:
+    """The test split (of ``config.classes``), in [0, 1], that the samples are scored
+    against; for ``full`` these horses are also in the training set (``train+test``)."""
+    source = _load(config, "test", (0.0, 1.0))
+    images = source[np.arange(len(source))]["image"]
+    classes = f" ({', '.join(config.classes)})" if config.classes else ""
+    return ReferenceImages(
+        images, f"{config.dataset}{classes} test split, all {len(images)} images"
     )
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, save sample grids over training; returns the final metrics."""
     workdir = Path(workdir)
-    source = _load(config)
+    source = _load(config, config.split)
     data = BatchIterator(source, config.batch_size, seed=config.seed)
     generator = wgan_generator(channels=config.channels, width_divisor=config.width_divisor)
     critic = wgan_critic(width_divisor=config.width_divisor)
@@ -79,6 +94,34 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         description="wgan_horses",
     )
     final = {k: v for k, v in result.metrics.items() if k != "step"}
+    reference = reference_images(config)
+    codes = sample_latent(
+        jax.random.key(config.seed + 2), len(reference.images), config.latent_dim, "normal"
+    )
+    apply = jax.jit(generator.apply)
+    samples = np.concatenate(
+        [
+            np.asarray(apply(result.state.gen.params, codes[start : start + SAMPLE_CHUNK]))
+            for start in range(0, len(codes), SAMPLE_CHUNK)
+        ]
+    )
+    record_sample_quality(
+        workdir,
+        samples,
+        reference,
+        value_range=(-1.0, 1.0),
+        inception_weights=config.inception_weights or None,
+    )
+    novelty, novelty_png = save_novelty_check(
+        samples_dir / "nearest_training_images.png",
+        samples[: config.novelty_samples],
+        source,
+        k=config.novelty_neighbours,
+        metric="l1",
+        value_range=(-1.0, 1.0),
+        seed=config.seed,
+    )
+    final.update(novelty)
     done_steps = sorted(
         {*range(config.sample_every, config.num_steps + 1, config.sample_every), config.num_steps}
     )
@@ -89,6 +132,11 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             for done in done_steps
         }
     )
+    images[
+        "Novelty check: each final sample (left) beside its nearest training images (mean "
+        "absolute pixel difference, nearest first); median distance ratio "
+        f"{novelty['novelty/median_ratio']:.2f} of the data's own nearest-neighbour spacing"
+    ] = str(novelty_png)
     write_report(
         workdir,
         title=f"The book's WGAN (ch. 4, weight clipping) on {config.dataset}",

@@ -6,7 +6,7 @@ import pytest
 
 from gen_jax.data import ArraySource
 from gen_jax.eval.novelty import nearest_training_images, novelty_check
-from gen_jax.viz.novelty import save_nearest_neighbours
+from gen_jax.viz.novelty import save_nearest_neighbours, save_novelty_check
 
 
 def _brute_force(samples, training, k, metric):
@@ -106,3 +106,28 @@ def test_the_figure_puts_each_sample_beside_its_neighbours(tmp_path):
     assert image[1, 1, 0] == 0.0 and image[1, 6, 0] == 1.0  # sample black, neighbour white
     with pytest.raises(ValueError, match="neighbour_images has shape"):
         save_nearest_neighbours(tmp_path / "bad.png", samples, np.ones((3, 3, 4, 4, 1)))
+
+
+def test_save_novelty_check_returns_the_summary_and_draws_each_sample_beside_its_neighbours(
+    tmp_path,
+):
+    rng = np.random.default_rng(3)
+    training = rng.uniform(-1, 1, size=(12, 4, 4, 1)).astype(np.float32)
+    samples = np.concatenate([training[[5]], rng.uniform(-1, 1, size=(1, 4, 4, 1))])
+    summary, path = save_novelty_check(
+        tmp_path / "novelty.png",
+        samples,
+        ArraySource({"image": training}),
+        k=2,
+        metric="l1",
+        value_range=(-1.0, 1.0),
+        seed=0,
+        scale=1,
+        num_reference=12,
+    )
+    expected = novelty_check(samples, training, k=2, metric="l1", num_reference=12, seed=0)
+    assert summary == expected.summary() and summary["novelty/min_ratio"] == 0.0
+    image = matplotlib.image.imread(path)
+    assert image.shape[:2] == (2 * 5 + 1, 3 * 5 + 1)  # 2 samples, each with 2 neighbours
+    # Row 0 is the copied training image 5, then itself as its nearest neighbour.
+    np.testing.assert_allclose(image[1:5, 1:5, 0], image[1:5, 6:10, 0], atol=1 / 255)
