@@ -87,13 +87,19 @@ REGISTRY = {
 }
 
 
-def _run_updates(step, batch, num_devices, *, calls):
+def _run_updates(step, batch, num_devices, *, calls, start=None):
+    """Compile and run ``calls`` updates on ``num_devices``; from ``start`` when given
+    (placed with the mesh's state shardings), else from the compiled ``init``."""
     mesh = make_mesh(num_devices)
     key = jax.random.key(0)
     abstract = jax.eval_shape(step.init, key, batch)
     shardings = state_shardings(abstract, mesh)
-    state = compile_init(step.init, mesh=mesh, state_sharding=shardings)(key, batch)
+    if start is None:
+        state = compile_init(step.init, mesh=mesh, state_sharding=shardings)(key, batch)
+    else:
+        state = jax.device_put(start, shardings)
     initial = jax.tree.map(lambda leaf: (leaf.shape, leaf.dtype), state)
+    start = jax.tree.map(jnp.copy, state)  # the update donates ``state``
     update = compile_step(step.update, mesh=mesh, state_sharding=shardings)
     placed = shard_batch(batch, batch_sharding(mesh))
     host_states, host_metrics = [], []
@@ -104,6 +110,7 @@ def _run_updates(step, batch, num_devices, *, calls):
         host_metrics.append(jax.device_get(metrics))
     return dict(
         abstract=abstract,
+        start=start,
         initial=initial,
         update=update,
         previous=previous,
@@ -114,10 +121,14 @@ def _run_updates(step, batch, num_devices, *, calls):
 
 @pytest.fixture(params=sorted(REGISTRY), scope="module")
 def outcome(request):
-    """One Step run once on 1 device and twice on 8, shared by the checks below."""
+    """One Step run once on 1 device and twice on 8, shared by the checks below.
+
+    Both runs start from the same state (``init`` compiled on 1 device; the experiments'
+    tests compile it on 8), so that the comparison is about the update alone.
+    """
     step, batch = REGISTRY[request.param]()
     on_one = _run_updates(step, batch, 1, calls=1)
-    on_eight = _run_updates(step, batch, 8, calls=2)
+    on_eight = _run_updates(step, batch, 8, calls=2, start=on_one["start"])
     return on_one, on_eight
 
 
