@@ -291,6 +291,40 @@ def run_all(
     return rows
 
 
+def rows_from_results(benchmark: Benchmark, results_dir: Path) -> list[dict[str, str]]:
+    """The rows of ``benchmark``'s recorded result, without running it."""
+    path = results_dir / f"{benchmark.name}.json"
+    if not path.exists():
+        return [status_row(benchmark.name, f"no result yet: run it ({path.name} missing)")]
+    try:
+        module = importlib.import_module(f"benchmarks.{benchmark.name}")
+    except ModuleNotFoundError as error:
+        return [status_row(benchmark.name, f"skipped: {error.name} is not installed")]
+    return _check_rows(benchmark.name, module.summary_rows(json.loads(path.read_text())))
+
+
+def rewrite_table(
+    *,
+    benchmarks_dir: str | os.PathLike = BENCHMARKS_DIR,
+    results_dir: str | os.PathLike | None = None,
+    readme: str | os.PathLike = README,
+) -> list[dict[str, str]]:
+    """Rewrite the README table from the results already in ``results_dir``; run nothing.
+
+    Returns:
+        Every row, in benchmark order.
+    """
+    results_dir = Path(results_dir) if results_dir is not None else BENCHMARKS_DIR / "results"
+    rows: list[dict[str, str]] = []
+    for benchmark in discover(benchmarks_dir):
+        rows += rows_from_results(benchmark, results_dir)
+    header = machine_line(results_dir, rows, quick=False).replace(
+        "`python -m benchmarks run`", "`python -m benchmarks table` from the recorded results"
+    )
+    update_readme(readme, render_table(rows, header=header))
+    return rows
+
+
 def _child_main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.runner child")
     parser.add_argument("path", type=Path)
