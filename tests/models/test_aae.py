@@ -132,12 +132,13 @@ def test_network_shapes():
         decoder_filters=(8,),
         decoder_strides=(2, 1),
     )
-    params = conv.init(jax.random.key(0), x)
-    logits, code = conv.apply(params, x)
+    # Shapes only: eval_shape traces without compiling anything.
+    params = jax.eval_shape(conv.init, jax.random.key(0), x)
+    logits, code = jax.eval_shape(conv.apply, params, x)
     assert logits.shape == x.shape and code.shape == (3, 2)
     semi = mlp_semi_supervised_aae((8, 8, 1), 2, 10, hidden_sizes=(8,))
-    params = semi.init(jax.random.key(0), x)
-    logits, style, class_logits = semi.apply(params, x)
+    params = jax.eval_shape(semi.init, jax.random.key(0), x)
+    logits, style, class_logits = jax.eval_shape(semi.apply, params, x)
     assert logits.shape == x.shape and style.shape == (3, 2) and class_logits.shape == (3, 10)
     assert params["params"]["decoder"]["Dense_0"]["kernel"].shape == (12, 8)
     with pytest.raises(ValueError, match="encoder_strides"):
