@@ -6,7 +6,10 @@ The book's convolutional autoencoder with a 2-D code: encoder Conv2D 32, 64, 64,
 squared error; Adam 5e-4; batch 32. One digit class (``anomaly_class``) is left out of
 training; reconstruction error then flags it as anomalous (ROC AUC on the test set, and a
 threshold at the 95th percentile of the training errors). The codes are also used for
-nearest-neighbour search (1-NN label accuracy of test codes among training codes).
+nearest-neighbour search (1-NN label accuracy of test codes among training codes) and
+clustered (k-means++ and Lloyd on the training codes, one cluster per trained digit; the
+adjusted Rand index of the test codes' clusters against their digits); the code is the
+image compressed ``compression_ratio`` times (784 pixels to 2 numbers on 28x28).
 
 Command:
     gen-jax run ae_digits            # the demo variant
@@ -22,7 +25,9 @@ Expected result (demo, measured on a shared 2-core CPU; 1,500 steps took 151 s a
 1,200 steps 343 s at load average 10): test MSE 0.024 on the normal digits; the held-out
 digit 7 is detected with ROC AUC 0.97 (81% flagged at a 5.9% false-alarm rate with the
 95th-percentile threshold); 1-NN label accuracy in the 2-D code space 0.73; the codes
-cluster by digit with the asymmetric, gappy layout of the book's figure 3.2.
+cluster by digit with the asymmetric, gappy layout of the book's figure 3.2, and k-means
+with 9 clusters on them agrees with the digits at an adjusted Rand index of 0.50
+(2026-11-30, 1,200 steps in 79 s on an idle machine).
 """
 
 from __future__ import annotations

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import optax
 from ml_collections import ConfigDict
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
 from gen_jax.algorithms.autoencoding import (
     autoencoder_objective,
@@ -18,6 +19,7 @@ from gen_jax.algorithms.autoencoding import (
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator, load_source
 from gen_jax.models.autoencoder import Autoencoder, conv_autoencoder
+from gen_jax.models.kmeans import kmeans_plusplus, lloyd, squared_distances
 from gen_jax.viz import save_image_grid, save_latent_scatter, write_report
 from gen_jax.viz.latent_tools import latent_grid
 
@@ -103,8 +105,11 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     nearest = np.argmin(
         np.sum(np.square(test_codes[:, None, :] - train_codes[None, :, :]), axis=-1), axis=1
     )
+    cluster_agreement = _cluster_codes(train_codes, test_codes[~is_anomaly], test, is_anomaly)
     final = {k: v for k, v in result.metrics.items() if k != "step"}
     final.update(
+        compression_ratio=float(np.prod(image_shape) / config.code_dim),
+        code_cluster_adjusted_rand=cluster_agreement,
         anomaly_roc_auc=float(roc_auc_score(is_anomaly, test_errors)),
         anomaly_threshold=threshold,
         anomaly_detection_rate=float(flagged[is_anomaly].mean()),
@@ -125,6 +130,17 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         images=images,
     )
     return final
+
+
+def _cluster_codes(train_codes, normal_test_codes, test, is_anomaly) -> float:
+    """k-means (k-means++ start, Lloyd) on the training codes with one cluster per trained
+    class; the adjusted Rand index between the clusters of the normal test codes and their
+    digits (0 for chance, 1 for a perfect match)."""
+    num_clusters = len(np.unique(test["label"][~is_anomaly]))
+    start = kmeans_plusplus(jnp.asarray(train_codes), num_clusters, key=jax.random.key(0))
+    centers, _ = lloyd(jnp.asarray(train_codes), start)
+    clusters = np.argmin(np.asarray(squared_distances(jnp.asarray(normal_test_codes), centers)), 1)
+    return float(adjusted_rand_score(test["label"][~is_anomaly], clusters))
 
 
 def _figures(workdir: Path, params, test, codes, decode) -> dict[str, str]:
