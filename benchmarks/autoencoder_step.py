@@ -45,7 +45,7 @@ from benchmarks.vae_step import (
     to_channels_first,
 )
 from gen_jax.algorithms.autoencoding import autoencoder_objective, make_autoencoder_step
-from gen_jax.models.autoencoder import conv_autoencoder
+from gen_jax.models.autoencoders.autoencoder import conv_autoencoder
 
 BOOK_PARAMETER_COUNT = 98_946 + 102_017  # encoder + decoder, 28x28x1 images, 2-D code
 CHECK_TOLERANCE = 1e-4  # relative, on the loss and on every gradient tensor

@@ -50,9 +50,9 @@ from gen_jax.core.step import Step, compile_step
 from gen_jax.data import ArraySource, BatchIterator, load_source
 from gen_jax.data.signals import signal_dataset
 from gen_jax.eval import bits_per_dimension
-from gen_jax.models.made import MADE, made_log_prob, made_sample
-from gen_jax.models.pixelcnn import PixelCNN, pixelcnn_log_prob, pixelcnn_sample
-from gen_jax.models.wavenet import (
+from gen_jax.models.autoregressive.made import MADE, made_log_prob, made_sample
+from gen_jax.models.autoregressive.pixelcnn import PixelCNN, pixelcnn_log_prob, pixelcnn_sample
+from gen_jax.models.autoregressive.wavenet import (
     WaveNet,
     wavenet_log_prob,
     wavenet_sample_fast,

@@ -111,7 +111,7 @@ def query_kinds(nodes: Sequence[str]) -> dict[str, tuple[list[str], list[str]]]:
 def compare(args: argparse.Namespace) -> dict[str, Any]:
     from pgmpy.inference import VariableElimination
 
-    from gen_jax.models.bayesnet import BayesianNetwork
+    from gen_jax.estimators.bayesnet import BayesianNetwork
 
     edges, cards, cpts = random_network(args.nodes, args.seed)
     ours = BayesianNetwork(edges, cardinalities=cards, cpts=cpts)

@@ -30,7 +30,7 @@ from scipy import linalg
 from benchmarks import harness
 from gen_jax.eval import digits_feature_network, frechet_distance
 from gen_jax.eval.inception import InceptionFeatures
-from gen_jax.models.inception import FIDInceptionV3
+from gen_jax.eval.inception_v3 import FIDInceptionV3
 
 QUICK_ARGS: tuple[str, ...] = (
     *("--digits-batches", "2", "--inception-batch", "1", "--inception-batches", "1"),

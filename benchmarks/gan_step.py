@@ -2,11 +2,11 @@
 
 Two cases from Foster (2019), ch. 4:
 
-- ``dcgan``: the camel GAN (Listings 4.1-4.5; :class:`~gen_jax.models.dcgan.CamelGenerator`
-  and :class:`~gen_jax.models.dcgan.CamelDiscriminator`), 28x28x1, batch 64, non-saturating
+- ``dcgan``: the camel GAN (Listings 4.1-4.5; :class:`~gen_jax.models.gans.dcgan.CamelGenerator`
+  and :class:`~gen_jax.models.gans.dcgan.CamelDiscriminator`), 28x28x1, batch 64, non-saturating
   loss, one discriminator and one generator update per iteration, RMSprop 8e-4 (D) and 4e-4
   (G) with Keras' rho 0.9 and epsilon 1e-7 outside the square root.
-- ``wgan_gp``: the CelebA WGAN-GP (:mod:`gen_jax.models.wgan_gp`), batch 64, Wasserstein
+- ``wgan_gp``: the CelebA WGAN-GP (:mod:`gen_jax.models.gans.wgan_gp`), batch 64, Wasserstein
   loss with gradient penalty weight 10, 5 critic updates per generator update, Adam(2e-4,
   beta_1 0.5, epsilon 1e-7); 64x64x3 by default, ``--image-size`` (a multiple of 16) makes
   the starting map ``size/16`` so the quick run can be small.
@@ -51,8 +51,8 @@ from benchmarks import gan_torch, harness
 from benchmarks.vae_step import configure_gpu_precision, to_channels_first
 from gen_jax.algorithms.adversarial import make_gan_step
 from gen_jax.losses import adversarial as adv
-from gen_jax.models.dcgan import CamelDiscriminator, CamelGenerator
-from gen_jax.models.wgan_gp import FacesCritic, FacesGenerator
+from gen_jax.models.gans.dcgan import CamelDiscriminator, CamelGenerator
+from gen_jax.models.gans.wgan_gp import FacesCritic, FacesGenerator
 
 QUICK_ARGS: tuple[str, ...] = (
     "--image-size", "16", "--width-divisor", "16", "--steps", "2", "--warmup", "1",
@@ -88,7 +88,7 @@ def build(case: str, *, image_size: int, divisor: int, dropout: float = 0.4) -> 
                 torch.optim.RMSprop(g.parameters(), lr=4e-4, alpha=0.9, eps=1e-7),
                 torch.optim.RMSprop(d.parameters(), lr=8e-4, alpha=0.9, eps=1e-7),
             ),
-            "settings": dict(loss="nonsaturating", n_critic=1, gp_weight=0.0),
+            "settings": dict(loss="nonsaturating", num_critic_steps=1, gp_weight=0.0),
         }
     side = image_size // 16
     c_filters = tuple(f // divisor for f in (64, 128, 256, 512))
@@ -104,7 +104,7 @@ def build(case: str, *, image_size: int, divisor: int, dropout: float = 0.4) -> 
         "torch_optimizers": lambda g, d: tuple(
             torch.optim.Adam(m.parameters(), lr=2e-4, betas=(0.5, 0.999), eps=1e-7) for m in (g, d)
         ),
-        "settings": dict(loss="wasserstein", n_critic=5, gp_weight=10.0),
+        "settings": dict(loss="wasserstein", num_critic_steps=5, gp_weight=10.0),
     }
 
 
@@ -137,7 +137,7 @@ def check_equivalence(case: str, *, image_size: int, divisor: int, seed: int = 0
     state = gen_jax_step(parts).init(keys[0], {"image": images})
     z = np.asarray(jax.random.normal(keys[1], (len(images), LATENT_DIM)), np.float32)
     epsilon = np.asarray(jax.random.uniform(keys[2], (len(images), 1, 1, 1)), np.float32)
-    g_vars, d_vars = state.gen.params, state.disc.params
+    g_vars, d_vars = state.gen.variables, state.disc.variables
 
     def critic_fn(params, x):
         return critic.apply({"params": params}, x, train=True, rngs={"dropout": keys[0]})[:, 0]
@@ -232,7 +232,7 @@ def compare(case: str, args: argparse.Namespace, device: torch.device) -> dict[s
         torch_d,
         parts["torch_optimizers"](torch_g, torch_d),
         torch.from_numpy(to_channels_first(images)).to(device),
-        n_critic=settings["n_critic"],
+        num_critic_steps=settings["num_critic_steps"],
         wasserstein=settings["loss"] == "wasserstein",
         gp_weight=settings["gp_weight"],
     )
@@ -253,7 +253,7 @@ def compare(case: str, args: argparse.Namespace, device: torch.device) -> dict[s
     return {
         "case": case,
         "image_shape": list(parts["image_shape"]),
-        "n_critic": settings["n_critic"],
+        "num_critic_steps": settings["num_critic_steps"],
         "ratio_steps_per_s": gen_jax_result["steps_per_s"]["median"]
         / timings["torch"]["steps_per_s"]["median"],
         "gen_jax": gen_jax_result,
@@ -329,7 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "benchmark": "gan_step",
         "description": (
             "One training iteration of the Generative Deep Learning book's camel DCGAN "
-            "(n_critic 1, RMSprop) and CelebA WGAN-GP (n_critic 5, gradient penalty 10, "
+            "(num_critic_steps 1, RMSprop) and CelebA WGAN-GP (num_critic_steps 5, "
+            "gradient penalty 10, "
             "Adam), float32, random batch reused; ratio = gen_jax / torch median it/s."
         ),
         "machine": harness.machine_description(),
@@ -352,7 +353,7 @@ def summary_rows(result: dict[str, Any]) -> list[dict[str, str]]:
             {
                 "benchmark": "gan_step",
                 "case": f"{row['case']}, batch {result['config']['batch_size']}, "
-                f"{height}x{width}x{channels}, n_critic {row['n_critic']}, width "
+                f"{height}x{width}x{channels}, num_critic_steps {row['num_critic_steps']}, width "
                 f"1/{result['config']['width_divisor']}",
                 "gen_jax": f"{row['gen_jax']['steps_per_s']['median']:.2f} it/s",
                 "peer": f"PyTorch {row['torch']['steps_per_s']['median']:.2f} it/s",

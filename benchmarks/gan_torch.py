@@ -1,15 +1,15 @@
 """PyTorch twins of gen_jax's book GANs, for :mod:`benchmarks.gan_step`.
 
 :class:`TorchCamelGenerator` / :class:`TorchCamelDiscriminator` mirror
-:mod:`gen_jax.models.dcgan` (Foster 2019, Listings 4.2-4.3) and :class:`TorchFacesGenerator`
-/ :class:`TorchFacesCritic` mirror :mod:`gen_jax.models.wgan_gp`, layer for layer: the
+:mod:`gen_jax.models.gans.dcgan` (Foster 2019, Listings 4.2-4.3) and :class:`TorchFacesGenerator`
+/ :class:`TorchFacesCritic` mirror :mod:`gen_jax.models.gans.wgan_gp`, layer for layer: the
 "same" padding layers of :mod:`benchmarks.vae_step` reproduce XLA's padding, BatchNorm
 uses Keras' epsilon 1e-3 and momentum ``1 - 0.9``, and the feature maps are put back in
 channels-last order before each flatten (and after each reshape), so a Dense kernel copies
 over as its transpose. :func:`load_flax_variables` copies a gen_jax variables tree (or a
 gradient tree, with :func:`flax_to_torch`) into the twin.
 
-:class:`TorchGanStep` is one training iteration as ``make_gan_step`` runs it: ``n_critic``
+:class:`TorchGanStep` is one training iteration as ``make_gan_step`` runs it: ``num_critic_steps``
 critic updates on the same real batch with fresh noise (plus the gradient penalty on random
 interpolates when ``gp_weight > 0``), then one generator update through a frozen critic.
 """
@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from benchmarks.vae_step import SameConv2d, SameConvTranspose2d
-from gen_jax.models.dcgan import KERAS_BATCH_NORM_EPSILON
+from gen_jax.models.gans.dcgan import KERAS_BATCH_NORM_EPSILON
 
 TORCH_MOMENTUM = 1.0 - 0.9  # PyTorch weighs the new batch statistic; Keras/Flax the old
 
@@ -230,10 +230,12 @@ def generator_loss(critic, fake, *, wasserstein: bool) -> torch.Tensor:
 class TorchGanStep:
     """One ``make_gan_step``-style iteration in PyTorch; each call returns the G loss."""
 
-    def __init__(self, generator, critic, optimizers, real, *, n_critic, wasserstein, gp_weight):
+    def __init__(
+        self, generator, critic, optimizers, real, *, num_critic_steps, wasserstein, gp_weight
+    ):
         self.generator, self.critic = generator, critic
         self.g_optimizer, self.d_optimizer = optimizers
-        self.real, self.n_critic = real, n_critic
+        self.real, self.num_critic_steps = real, num_critic_steps
         self.wasserstein, self.gp_weight = wasserstein, gp_weight
 
     def _noise(self) -> torch.Tensor:
@@ -241,7 +243,7 @@ class TorchGanStep:
 
     def __call__(self) -> torch.Tensor:
         self.critic.requires_grad_(True)
-        for _ in range(self.n_critic):
+        for _ in range(self.num_critic_steps):
             with torch.no_grad():
                 fake = self.generator(self._noise())
             epsilon = torch.rand(len(self.real), 1, 1, 1, device=self.real.device)

@@ -56,7 +56,7 @@ from sklearn.mixture import GaussianMixture as SklearnGaussianMixture
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from benchmarks import harness
-from gen_jax.models import gaussian_mixture as gen_jax_gmm
+from gen_jax.estimators import gaussian_mixture as gen_jax_gmm
 
 COVARIANCE_TYPE = "full"
 REG_COVAR = 1e-6

@@ -12,7 +12,7 @@ call, as a user meets it). The sides are interleaved (:func:`benchmarks.harness.
 time_callables`); ratios are peer time / gen_jax time, so > 1 means gen_jax is faster.
 
 A long-sequence row (one sequence of ``--long-steps`` = 100,000 steps, K = 5) times the
-sequential smoother, the associative-scan smoother (:mod:`gen_jax.inference.hmm_parallel`,
+sequential smoother, the associative-scan smoother (:mod:`gen_jax.models.hmm.parallel`,
 O(log T) depth, meant for GPUs) and hmmlearn's ``score_samples``, and checks that the two
 gen_jax smoothers agree. On a GPU host the same command runs everything on the GPU.
 
@@ -33,9 +33,9 @@ import numpy as np
 
 from benchmarks.harness import machine_description, time_callables, write_result
 from gen_jax.algorithms.em import fit_em
-from gen_jax.inference.hmm import hmm_filter, hmm_smoother, hmm_viterbi
-from gen_jax.inference.hmm_parallel import parallel_hmm_smoother
-from gen_jax.models.hmm import GaussianHMM
+from gen_jax.estimators.hmm import GaussianHMM
+from gen_jax.models.hmm.inference import hmm_filter, hmm_smoother, hmm_viterbi
+from gen_jax.models.hmm.parallel import parallel_hmm_smoother
 
 # Arguments for a smoke run of well under a minute (`python -m benchmarks run --quick`).
 QUICK_ARGS: tuple[str, ...] = (

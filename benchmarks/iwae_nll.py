@@ -38,12 +38,12 @@ import optax
 import torch
 
 from benchmarks import harness
-from experiments.beta_vae.config import get_config
 from gen_jax.algorithms.vae_family import make_elbo_step
 from gen_jax.core.loop import fit
 from gen_jax.data import ArraySource, BatchIterator, load_source
 from gen_jax.eval.iwae import vae_log_likelihood
-from gen_jax.models.vae import VAE, MLPDecoder, MLPEncoder
+from gen_jax.launcher import get_config
+from gen_jax.models.autoencoders.vae import VAE, MLPDecoder, MLPEncoder
 
 QUICK_ARGS: tuple[str, ...] = ("--train-steps", "30", "--k", "50", "--test-examples", "64")
 
@@ -115,7 +115,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    config = get_config("demo")
+    config = get_config("beta_vae", "demo")
     load_before = harness.machine_description()["load_average"]
     options = dict(image_size=config.image_size, threshold=config.binarize_threshold)
     train_x = binarised_digits("train", **options)

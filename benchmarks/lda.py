@@ -71,7 +71,7 @@ from sklearn.decomposition import LatentDirichletAllocation as SklearnLDA
 
 from benchmarks import harness
 from gen_jax.data.bag_of_words import bag_of_words, pydoc_documents
-from gen_jax.models.lda import LatentDirichletAllocation
+from gen_jax.estimators.lda import LatentDirichletAllocation
 
 ALPHA, ETA = 0.1, 0.01
 LEARNING_DECAY, LEARNING_OFFSET = 0.7, 10.0

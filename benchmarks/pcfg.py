@@ -33,7 +33,7 @@ import nltk
 import numpy as np
 
 from benchmarks import harness
-from gen_jax.models.pcfg import PCFG
+from gen_jax.estimators.pcfg import PCFG
 
 # Arguments for a smoke run of well under a minute (`python -m benchmarks run --quick`).
 QUICK_ARGS: tuple[str, ...] = (

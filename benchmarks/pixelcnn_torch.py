@@ -1,6 +1,7 @@
 """The plain binary PixelCNN in PyTorch, for ``benchmarks.autoregressive``'s peer column.
 
-:class:`TorchPixelCNN` is gen_jax's :class:`~gen_jax.models.pixelcnn.PixelCNN` (7x7 type-A
+:class:`TorchPixelCNN` is gen_jax's :class:`~gen_jax.models.autoregressive.pixelcnn.PixelCNN` (7x7
+type-A
 masked convolution, residual blocks of 1x1, masked 3x3 type-B and 1x1 convolutions, two
 1x1 output layers) in channels-first layout; :func:`load_flax_params` copies gen_jax's
 parameters into it and :func:`check_pixelcnn` verifies that the logits and the loss agree.
@@ -21,13 +22,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gen_jax.models.pixelcnn import PixelCNN, causal_mask, pixelcnn_log_prob
+from gen_jax.models.autoregressive.pixelcnn import PixelCNN, causal_mask, pixelcnn_log_prob
 
 CHECK_TOLERANCE = 1e-4  # relative, on the logits and the loss
 
 
 class TorchPixelCNN(nn.Module):
-    """gen_jax's plain binary :class:`~gen_jax.models.pixelcnn.PixelCNN` in PyTorch, NCHW."""
+    """gen_jax's plain binary :class:`~gen_jax.models.autoregressive.pixelcnn.PixelCNN` in PyTorch,
+    NCHW."""
 
     def __init__(self, features: int, num_layers: int, kernel_size=3, first_kernel_size=7):
         super().__init__()

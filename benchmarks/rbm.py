@@ -30,7 +30,7 @@ from sklearn.neural_network import BernoulliRBM as SklearnRBM
 
 from benchmarks import harness
 from gen_jax.data import load_digits
-from gen_jax.models.bernoulli_rbm import BernoulliRBM
+from gen_jax.estimators.bernoulli_rbm import BernoulliRBM
 
 GOAL_RATIO = 2.0
 

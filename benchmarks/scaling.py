@@ -53,7 +53,7 @@ def _use_devices(count: int) -> None:
 
 def _vae_step(image_size: int):
     from gen_jax.algorithms.variational import make_vae_step
-    from gen_jax.models.vae import conv_vae
+    from gen_jax.models.autoencoders.vae import conv_vae
 
     model = conv_vae((image_size, image_size, 1), 2)
     return make_vae_step(model, optax.adam(5e-4), likelihood="mse", reconstruction_weight=1000.0)
@@ -61,7 +61,7 @@ def _vae_step(image_size: int):
 
 def _em_step(num_components: int):
     from gen_jax.algorithms.em import make_em_step
-    from gen_jax.models.gmm import GaussianMixtureEM
+    from gen_jax.models.mixture.gaussian import GaussianMixtureEM
 
     model = GaussianMixtureEM("full")
 

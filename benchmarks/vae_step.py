@@ -44,7 +44,7 @@ from torch import nn
 
 from benchmarks import harness
 from gen_jax.algorithms.variational import make_vae_step, vae_objective
-from gen_jax.models.vae import KERAS_LEAKY_RELU_SLOPE, conv_vae
+from gen_jax.models.autoencoders.vae import KERAS_LEAKY_RELU_SLOPE, conv_vae
 
 LEARNING_RATE = 5e-4
 RECONSTRUCTION_WEIGHT = 1000.0

@@ -27,6 +27,10 @@ def _add_distributed_flags(parser: argparse.ArgumentParser) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gen-jax", description=__doc__)
+    parser.add_argument(
+        "--experiments",
+        help="the experiments folder (default $GEN_JAX_EXPERIMENTS, else ./experiments)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("list", help="list the experiments and their variants")
     run = commands.add_parser(
@@ -66,20 +70,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides.append(item[len(CONFIG_PREFIX) :])
     try:
         if args.command == "list":
-            for name in launcher.list_experiments():
-                module = launcher.config_module(name)
+            for name in launcher.list_experiments(args.experiments):
+                module = launcher.config_module(name, args.experiments)
                 tour = " (demo tour)" if getattr(module, "IN_DEMO_TOUR", False) else ""
                 summary = (module.__doc__ or "").strip().splitlines()[0]
                 print(f"{name:24s} {', '.join(module.VARIANTS):20s} {summary}{tour}")
             return 0
         if args.command == "eval":
-            from gen_jax.eval.rescore import rescore_run
+            from gen_jax.rescore import rescore_run
 
             result = rescore_run(
                 args.workdir,
                 feature_network=args.feature_network,
                 inception_weights=args.inception_weights,
                 num_samples=args.num_samples,
+                experiments=args.experiments,
             )
             print(json.dumps(result, indent=2, ensure_ascii=False))
             print(f"report: {args.workdir}/report.html")
@@ -89,11 +94,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             name, _ = launcher.parse_spec(args.experiment)
             workdir = args.workdir or f"runs/{name}"
-            metrics = launcher.run_experiment(args.experiment, workdir, overrides)
+            metrics = launcher.run_experiment(
+                args.experiment, workdir, overrides, root=args.experiments
+            )
             print(json.dumps(metrics, indent=2))
             print(f"report: {workdir}/report.html")
             return 0
-        index, ok = launcher.run_tour(args.workdir, variant=args.variant)
+        index, ok = launcher.run_tour(
+            args.workdir, variant=args.variant, experiments=args.experiments
+        )
         print(f"index: {index}")
         return 0 if ok else 1
     except (ValueError, KeyError, TypeError, FileNotFoundError) as error:

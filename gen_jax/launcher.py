@@ -1,7 +1,12 @@
-"""Finding, configuring and running the experiments under ``experiments/``.
+"""Finding, configuring and running experiments kept in a folder outside the library.
 
-An experiment is a package ``experiments/<name>/`` with ``config.py`` (``get_config(variant)``,
-``VARIANTS``, ``IN_DEMO_TOUR``) and ``train.py`` (``train(config, workdir) -> metrics``).
+An experiment is a folder ``<experiments>/<name>/`` with ``config.py`` (``get_config(variant)``,
+``VARIANTS``, ``IN_DEMO_TOUR``) and ``train.py`` (``train(config, workdir) -> metrics``). The
+experiments folder is ``./experiments`` by default, or the folder given with
+``--experiments DIR`` (or the ``GEN_JAX_EXPERIMENTS`` variable). The library never imports
+it as an installed package: each experiment is loaded from its files as the package
+``gen_jax_experiments.<name>``, so a ``train.py`` reaches its own helpers with relative
+imports (``from .config import MODELS``) and no experiment imports another.
 In a multi-process run (``gen_jax.core.distributed.initialize`` called first) every process
 runs the experiment; only process 0 writes ``config.json`` and the tour's index.
 """
@@ -10,8 +15,10 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import json
-import pkgutil
+import os
+import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,28 +26,67 @@ from types import ModuleType
 
 from ml_collections import ConfigDict
 
-import experiments
 from gen_jax.core import distributed
 from gen_jax.viz import write_index
 
 DEFAULT_VARIANT = "demo"
+EXPERIMENTS_VARIABLE = "GEN_JAX_EXPERIMENTS"
+PACKAGE = "gen_jax_experiments"
 
 
-def list_experiments() -> list[str]:
-    """Names of every experiment package that has a ``config.py``."""
-    names = []
-    for info in pkgutil.iter_modules(experiments.__path__):
-        if info.ispkg and importlib.util.find_spec(f"experiments.{info.name}.config"):
-            names.append(info.name)
-    return sorted(names)
+def experiments_dir(path: str | os.PathLike | None = None) -> Path:
+    """The experiments folder: ``path``, else ``$GEN_JAX_EXPERIMENTS``, else ``./experiments``.
+
+    Raises:
+        FileNotFoundError: naming the folder and how to point at another one.
+    """
+    chosen = Path(path or os.environ.get(EXPERIMENTS_VARIABLE) or "experiments").resolve()
+    if not chosen.is_dir():
+        raise FileNotFoundError(
+            f"no experiments folder at {chosen}; run gen-jax from the repository root or pass "
+            f"--experiments DIR (or set {EXPERIMENTS_VARIABLE})"
+        )
+    return chosen
 
 
-def config_module(name: str) -> ModuleType:
-    """The ``config`` module of experiment ``name``; a clear error for an unknown name."""
-    known = list_experiments()
+def _register(root: Path) -> None:
+    """Make ``gen_jax_experiments`` the package whose folder is ``root`` (once per root)."""
+    package = sys.modules.get(PACKAGE)
+    if package is not None and list(package.__path__) == [str(root)]:
+        return
+    for module_name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
+        del sys.modules[module_name]
+    spec = importlib.util.spec_from_loader(PACKAGE, loader=None, is_package=True)
+    package = importlib.util.module_from_spec(spec)
+    package.__path__ = [str(root)]
+    sys.modules[PACKAGE] = package
+
+
+def list_experiments(root: str | os.PathLike | None = None) -> list[str]:
+    """Names of every experiment folder (one holding a ``config.py``) under the root."""
+    folder = experiments_dir(root)
+    return sorted(p.parent.name for p in folder.glob("*/config.py"))
+
+
+def experiment_module(
+    name: str, part: str = "config", root: str | os.PathLike | None = None
+) -> ModuleType:
+    """Module ``part`` (``"config"``, ``"train"``) of experiment ``name``.
+
+    Raises:
+        ValueError: for an unknown experiment name, listing the known ones.
+    """
+    folder = experiments_dir(root)
+    known = list_experiments(folder)
     if name not in known:
         raise ValueError(f"unknown experiment {name!r}; `gen-jax list` shows them: {known}")
-    return importlib.import_module(f"experiments.{name}.config")
+    _register(folder)
+    return importlib.import_module(f"{PACKAGE}.{name}.{part}")
+
+
+def config_module(name: str, root: str | os.PathLike | None = None) -> ModuleType:
+    """The ``config`` module of experiment ``name``; a clear error for an unknown name."""
+    return experiment_module(name, "config", root)
 
 
 def parse_spec(spec: str) -> tuple[str, str]:
@@ -49,9 +95,11 @@ def parse_spec(spec: str) -> tuple[str, str]:
     return name, variant or DEFAULT_VARIANT
 
 
-def get_config(name: str, variant: str = DEFAULT_VARIANT) -> ConfigDict:
+def get_config(
+    name: str, variant: str = DEFAULT_VARIANT, root: str | os.PathLike | None = None
+) -> ConfigDict:
     """The config of ``name:variant``."""
-    module = config_module(name)
+    module = config_module(name, root)
     if variant not in module.VARIANTS:
         raise ValueError(f"experiment {name!r} has variants {module.VARIANTS}, not {variant!r}")
     return module.get_config(variant)
@@ -109,21 +157,35 @@ def _flat_keys(config: ConfigDict, prefix: str = "") -> list[str]:
 
 
 def run_experiment(
-    spec: str, workdir: str | Path, overrides: Sequence[str] = ()
+    spec: str,
+    workdir: str | Path,
+    overrides: Sequence[str] = (),
+    root: str | os.PathLike | None = None,
 ) -> dict[str, float]:
     """Run ``NAME[:VARIANT]`` into ``workdir`` (resuming when it holds a checkpoint)."""
     name, variant = parse_spec(spec)
-    config = apply_overrides(get_config(name, variant), overrides)
+    folder = experiments_dir(root)
+    config = apply_overrides(get_config(name, variant, folder), overrides)
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     if distributed.is_main_process():
-        record = {"experiment": name, "variant": variant, "config": config.to_dict()}
+        record = {
+            "experiment": name,
+            "variant": variant,
+            "experiments_dir": str(folder),
+            "config": config.to_dict(),
+        }
         (workdir / "config.json").write_text(json.dumps(record, indent=2, default=list))
-    train = importlib.import_module(f"experiments.{name}.train").train
+    train = experiment_module(name, "train", folder).train
     return train(config, workdir)
 
 
-def run_tour(root: str | Path, *, variant: str = DEFAULT_VARIANT) -> tuple[Path, bool]:
+def run_tour(
+    root: str | Path,
+    *,
+    variant: str = DEFAULT_VARIANT,
+    experiments: str | os.PathLike | None = None,
+) -> tuple[Path, bool]:
     """Run every experiment marked ``IN_DEMO_TOUR`` into ``root/NAME``; write the index.
 
     Returns:
@@ -131,8 +193,9 @@ def run_tour(root: str | Path, *, variant: str = DEFAULT_VARIANT) -> tuple[Path,
     """
     root = Path(root)
     entries = []
-    for name in list_experiments():
-        if not getattr(config_module(name), "IN_DEMO_TOUR", False):
+    folder = experiments_dir(experiments)
+    for name in list_experiments(folder):
+        if not getattr(config_module(name, folder), "IN_DEMO_TOUR", False):
             continue
         entry = {
             "name": name,
@@ -142,7 +205,7 @@ def run_tour(root: str | Path, *, variant: str = DEFAULT_VARIANT) -> tuple[Path,
             "error": None,
         }
         try:
-            entry["summary"] = run_experiment(f"{name}:{variant}", root / name)
+            entry["summary"] = run_experiment(f"{name}:{variant}", root / name, root=folder)
         except Exception as error:  # noqa: BLE001 - one failed run must not hide the others
             traceback.print_exc()
             entry.update(status="failed", report=None, error=f"{type(error).__name__}: {error}")

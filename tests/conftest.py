@@ -3,8 +3,14 @@
 Both must be set before JAX initialises its backend, which is why they live here.
 """
 
+import os
+from pathlib import Path
+
 import jax
 import pytest
+
+# The launcher finds experiments in ./experiments; tests that change directory still find them.
+os.environ.setdefault("GEN_JAX_EXPERIMENTS", str(Path(__file__).parents[1] / "experiments"))
 
 jax.config.update("jax_num_cpu_devices", 8)
 jax.config.update("jax_numpy_dtype_promotion", "strict")

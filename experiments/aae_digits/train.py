@@ -15,8 +15,8 @@ from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
 from gen_jax.eval.kid import mmd2_unbiased
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
-from gen_jax.models.aae import AdversarialAutoencoder, code_discriminator, mlp_aae
-from gen_jax.models.aae_priors import GaussianMixturePrior, make_prior
+from gen_jax.models.autoencoders.aae import AdversarialAutoencoder, code_discriminator, mlp_aae
+from gen_jax.models.autoencoders.aae_priors import GaussianMixturePrior, make_prior
 from gen_jax.viz import save_image_grid, save_latent_scatter, write_report
 
 NUM_CLASSES = 10

@@ -18,8 +18,8 @@ from gen_jax.algorithms.autoencoding import (
 )
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator, load_source
-from gen_jax.models.autoencoder import Autoencoder, conv_autoencoder
-from gen_jax.models.kmeans import kmeans_plusplus, lloyd, squared_distances
+from gen_jax.models.autoencoders.autoencoder import Autoencoder, conv_autoencoder
+from gen_jax.models.mixture.kmeans import kmeans_plusplus, lloyd, squared_distances
 from gen_jax.viz import save_image_grid, save_latent_scatter, write_report
 from gen_jax.viz.latent_tools import latent_grid
 

@@ -26,7 +26,7 @@ from gen_jax.attacks import (
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
 from gen_jax.eval import digits_feature_network, load_feature_network
-from gen_jax.models.vae import VAE, MLPDecoder, MLPEncoder
+from gen_jax.models.autoencoders.vae import VAE, MLPDecoder, MLPEncoder
 from gen_jax.viz import save_image_grid, write_report
 from gen_jax.viz.attacks import save_attack_panels, save_distortion_success_curves
 

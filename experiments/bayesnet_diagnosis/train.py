@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 from ml_collections import ConfigDict
 
+from gen_jax.core.atomic import save_figure_png
 from gen_jax.core.checkpoint import Checkpointer
 from gen_jax.core.metrics import MetricWriter
-from gen_jax.models.bayesnet import BayesianNetwork
-from gen_jax.models.bayesnet_search import markov_equivalent, structure_score
-from gen_jax.models.sigmoid_belief import FullyVisibleSigmoidBeliefNet
+from gen_jax.estimators.bayesnet import BayesianNetwork
+from gen_jax.estimators.fvsbn import FullyVisibleSigmoidBeliefNet
+from gen_jax.models.bayesnet.search import markov_equivalent, structure_score
 from gen_jax.viz import write_report
-from gen_jax.viz.atomic import save_figure_png
 
 matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402

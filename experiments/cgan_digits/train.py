@@ -14,7 +14,7 @@ from gen_jax.algorithms.adversarial import conditional_latent, make_gan_step, sa
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
-from gen_jax.models.dcgan import MLPDiscriminator, MLPGenerator
+from gen_jax.models.gans.dcgan import MLPDiscriminator, MLPGenerator
 from gen_jax.viz import save_image_grid, write_report
 from gen_jax.viz.novelty import save_novelty_check
 
@@ -75,7 +75,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     samples_dir = workdir / "samples"
 
     def sample_hook(done: int, state) -> dict[str, float]:
-        images = np.clip(np.asarray(generate(state.gen.params, grid_z, grid_labels)), -1, 1)
+        images = np.clip(np.asarray(generate(state.gen.variables, grid_z, grid_labels)), -1, 1)
         save_image_grid(
             samples_dir / f"step_{done:07d}.png", images, num_columns=columns, value_range=(-1, 1)
         )
@@ -102,7 +102,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         jax.random.key(config.seed + 2), count * num_classes, config.latent_dim, "normal"
     )
     eval_labels = np.repeat(np.arange(num_classes), count)
-    fakes = np.asarray(generate(result.state.gen.params, eval_z, jnp.asarray(eval_labels)))
+    fakes = np.asarray(generate(result.state.gen.variables, eval_z, jnp.asarray(eval_labels)))
     final["class_agreement"] = _agreement(fakes, eval_labels, centroids)
     held_out = load_source(config.dataset, split="test", **options)
     real = held_out[np.arange(len(held_out))]
@@ -119,7 +119,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             [
                 np.asarray(
                     generate(
-                        result.state.gen.params,
+                        result.state.gen.variables,
                         quality_z[start : start + SAMPLE_CHUNK],
                         quality_labels[start : start + SAMPLE_CHUNK],
                     )

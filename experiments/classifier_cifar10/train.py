@@ -9,12 +9,13 @@ import numpy as np
 import optax
 from ml_collections import ConfigDict
 
-from experiments.classifier_cifar10.config import MODELS
 from gen_jax.algorithms.supervised import make_classifier_step
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator, load_digits, load_source
 from gen_jax.models.classifiers import ConvClassifier, MLPClassifier
 from gen_jax.viz import save_image_grid, write_report
+
+from .config import MODELS
 
 CIFAR10_CLASSES = (
     "airplane",

@@ -14,8 +14,8 @@ from gen_jax.algorithms.vae_family import cvae_objective, make_cvae_step, observ
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
-from gen_jax.models.cvae import CVAE
-from gen_jax.models.vae import reparameterize
+from gen_jax.models.autoencoders.cvae import CVAE
+from gen_jax.models.autoencoders.vae import reparameterize
 from gen_jax.viz import save_image_grid, save_latent_scatter, write_report
 
 NUM_CLASSES = 10

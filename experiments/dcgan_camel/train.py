@@ -13,7 +13,7 @@ from gen_jax.algorithms.adversarial import make_gan_step, sample_latent
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
-from gen_jax.models.dcgan import CamelDiscriminator, CamelGenerator
+from gen_jax.models.gans.dcgan import CamelDiscriminator, CamelGenerator
 from gen_jax.viz import save_image_grid, write_report
 from gen_jax.viz.novelty import save_novelty_check
 
@@ -79,7 +79,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     samples_dir = workdir / "samples"
 
     def sample_hook(done: int, state) -> dict[str, float]:
-        images = (np.asarray(generate(state.gen.params)) + 1.0) / 2.0
+        images = (np.asarray(generate(state.gen.variables)) + 1.0) / 2.0
         save_image_grid(samples_dir / f"step_{done:07d}.png", images, num_columns=5)
         return {}
 
@@ -102,7 +102,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     apply = jax.jit(generator.apply)
     samples = np.concatenate(
         [
-            np.asarray(apply(result.state.gen.params, codes[start : start + SAMPLE_CHUNK]))
+            np.asarray(apply(result.state.gen.variables, codes[start : start + SAMPLE_CHUNK]))
             for start in range(0, len(codes), SAMPLE_CHUNK)
         ]
     )

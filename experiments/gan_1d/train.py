@@ -13,12 +13,12 @@ from ml_collections import ConfigDict
 from scipy import stats
 
 from gen_jax.algorithms.adversarial import make_gan_step, sample_latent
+from gen_jax.core.atomic import save_figure_png
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator
-from gen_jax.models.dcgan import MLPDiscriminator, MLPGenerator
-from gen_jax.models.gan_1d import gan_value, jensen_shannon_divergence, optimal_discriminator
+from gen_jax.models.gans.dcgan import MLPDiscriminator, MLPGenerator
+from gen_jax.models.gans.gan_1d import gan_value, jensen_shannon_divergence, optimal_discriminator
 from gen_jax.viz import write_report
-from gen_jax.viz.atomic import save_figure_png
 
 GRID = np.linspace(-6.0, 4.0, 1001)
 
@@ -73,7 +73,9 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         return samples, discriminator.apply(disc_variables, grid)[:, 0]
 
     def analyse(state) -> tuple[dict[str, float], tuple]:
-        samples, logits = jax.device_get(generate_and_score(state.gen.params, state.disc.params))
+        samples, logits = jax.device_get(
+            generate_and_score(state.gen.variables, state.disc.variables)
+        )
         p_g = stats.gaussian_kde(samples)(GRID)
         log_p_g = np.log(np.maximum(p_g, 1e-30))
         d_star = np.asarray(optimal_discriminator(jnp.log(p_data), log_p_g))

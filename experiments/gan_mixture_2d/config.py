@@ -6,7 +6,7 @@ vanilla GAN uses the networks and optimiser of Metz et al.'s unrolled-GAN experi
 z ~ N(0, I_256), a generator with two ReLU layers of 128, a discriminator with one hidden
 layer of 128 (LeakyReLU 0.2 here, ReLU in the paper; no input scaling), the non-saturating
 loss, one discriminator step per generator step and Adam(1e-4, b1 = 0.5) for both.
-WGAN-GP has z ~ N(0, I_2), two hidden layers of 128 in both players, ``n_critic = 5``,
+WGAN-GP has z ~ N(0, I_2), two hidden layers of 128 in both players, ``num_critic_steps = 5``,
 ``gp_weight = 10`` and Adam(b1 = 0.5, b2 = 0.9) (Gulrajani et al. 2017): ``full`` keeps
 their learning rate 1e-4 for both players; ``demo`` and ``tiny`` raise the critic's to
 1e-3 (two time scales), without which WGAN-GP has not left its initial wedge of samples
@@ -68,7 +68,7 @@ def get_config(variant: str = "demo") -> ConfigDict:
     config.wgan_critic_learning_rate = 1e-3
     config.wgan_b1 = 0.5
     config.wgan_b2 = 0.9
-    config.n_critic = 5
+    config.num_critic_steps = 5
     config.gp_weight = 10.0
     config.batch_size = 256
     config.num_steps = 1500

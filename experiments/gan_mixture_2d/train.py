@@ -12,13 +12,13 @@ from matplotlib.figure import Figure
 from ml_collections import ConfigDict
 
 from gen_jax.algorithms.adversarial import make_gan_step, sample_latent
+from gen_jax.core.atomic import save_figure_png
 from gen_jax.core.loop import Hook, fit
 from gen_jax.core.step import Step
 from gen_jax.data import ArraySource, BatchIterator
 from gen_jax.data.toys import ring
-from gen_jax.models.dcgan import MLPDiscriminator, MLPGenerator
+from gen_jax.models.gans.dcgan import MLPDiscriminator, MLPGenerator
 from gen_jax.viz import write_report
-from gen_jax.viz.atomic import save_figure_png
 
 MODELS = ("gan", "wgan_gp")
 
@@ -111,7 +111,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
                 wgan_g_adam,
                 wgan_d_adam,
                 loss="wasserstein",
-                n_critic=config.n_critic,
+                num_critic_steps=config.num_critic_steps,
                 gp_weight=config.gp_weight,
                 latent_dim=config.wgan_latent_dim,
                 data_key="x",
@@ -130,7 +130,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     }
 
     def sample_hook(done: int, state) -> dict[str, float]:
-        samples = {name: np.asarray(generate[name](state[name].gen.params)) for name in MODELS}
+        samples = {name: np.asarray(generate[name](state[name].gen.variables)) for name in MODELS}
         _scatter(
             workdir / "samples" / f"step_{done:07d}.png", points[:2000], samples, f"step {done}"
         )

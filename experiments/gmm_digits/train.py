@@ -9,11 +9,11 @@ import jax
 import numpy as np
 from ml_collections import ConfigDict
 
-from experiments.gmm_toy.train import save_fitted_mixture
 from gen_jax.core.metrics import MetricWriter
+from gen_jax.core.record import record_fit
 from gen_jax.data import load_digits
+from gen_jax.estimators.gaussian_mixture import GaussianMixture
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
-from gen_jax.models.gaussian_mixture import GaussianMixture
 from gen_jax.viz import save_criterion_curve, save_image_grid, write_report
 
 IMAGE_SIZE = 8
@@ -77,7 +77,12 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
 
     best_k = ks[int(np.argmin(criteria["BIC"]))]
     best = mixtures[best_k]
-    save_fitted_mixture(workdir, best, seed=config.seed)
+    record_fit(
+        workdir,
+        state={name: getattr(best, f"{name}_") for name in ("weights", "means", "covariances")},
+        step=best.n_iter_,
+        meta={"n_components": best_k, "converged": best.converged_, "seed": config.seed},
+    )
     name = f"{config.covariance_type} covariances"
     images = {
         "BIC and AIC of the fitted mixture against K (lower is better); the dashed line is the "

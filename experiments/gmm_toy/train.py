@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from ml_collections import ConfigDict
 from sklearn.metrics import adjusted_rand_score
 
-from gen_jax.core.checkpoint import Checkpointer
-from gen_jax.core.metrics import MetricWriter
+from gen_jax.core.record import record_fit
 from gen_jax.data import load_source
-from gen_jax.models.gaussian_mixture import GaussianMixture
+from gen_jax.estimators.gaussian_mixture import GaussianMixture
 from gen_jax.viz import save_mixture_plot, write_report
 
 
@@ -46,8 +43,8 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     mixture.fit(x, key=fit_key)
     fit_seconds = time.perf_counter() - start
 
-    write_history(workdir, mixture.log_likelihood_history_)
-    save_fitted_mixture(workdir, mixture, seed=config.seed)
+    record_fit(workdir, history={"log_likelihood": mixture.log_likelihood_history_})
+    _save_fitted_mixture(workdir, mixture, seed=config.seed)
 
     responsibilities = mixture.predict_proba(x)
     query = _query_point(config, x, responsibilities)
@@ -101,41 +98,26 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     return final
 
 
-def write_history(workdir: Path, log_likelihood_history: np.ndarray) -> None:
-    """One ``metrics.jsonl`` record per EM iteration: the mean log-likelihood per sample."""
-    writer = MetricWriter(workdir)
-    for iteration, value in enumerate(log_likelihood_history, start=1):
-        writer.write(iteration, {"log_likelihood": value})
-    writer.close()
-
-
-def save_fitted_mixture(workdir: Path, mixture: GaussianMixture, *, seed: int) -> None:
-    """The fitted parameters as an orbax checkpoint at step ``n_iter_``, so they can be restored.
-
-    EM refits from scratch on every run, so checkpoints of an earlier run in this workdir
-    (which may share the step number) are removed first, as ``MetricWriter`` drops the old
-    ``metrics.jsonl``.
-    """
-    directory = workdir / "checkpoints"
-    if directory.is_dir():
-        shutil.rmtree(directory)
-    checkpointer = Checkpointer(directory, keep=1)
-    state = {
-        "weights": jnp.asarray(mixture.weights_),
-        "means": jnp.asarray(mixture.means_),
-        "covariances": jnp.asarray(mixture.covariances_),
-        "precisions_cholesky": jnp.asarray(mixture.precisions_cholesky_),
-    }
-    meta = {
-        "covariance_type": mixture.covariance_type,
-        "n_components": mixture.n_components,
-        "n_iter": mixture.n_iter_,
-        "converged": mixture.converged_,
-        "lower_bound": mixture.lower_bound_,
-        "seed": seed,
-    }
-    checkpointer.save(step=mixture.n_iter_, state=state, meta=meta)
-    checkpointer.close()
+def _save_fitted_mixture(workdir: Path, mixture: GaussianMixture, *, seed: int) -> None:
+    """The fitted parameters as an orbax checkpoint at step ``n_iter_``."""
+    record_fit(
+        workdir,
+        state={
+            "weights": mixture.weights_,
+            "means": mixture.means_,
+            "covariances": mixture.covariances_,
+            "precisions_cholesky": mixture.precisions_cholesky_,
+        },
+        step=mixture.n_iter_,
+        meta={
+            "covariance_type": mixture.covariance_type,
+            "n_components": mixture.n_components,
+            "n_iter": mixture.n_iter_,
+            "converged": mixture.converged_,
+            "lower_bound": mixture.lower_bound_,
+            "seed": seed,
+        },
+    )
 
 
 def _query_point(config: ConfigDict, x: np.ndarray, responsibilities: np.ndarray) -> np.ndarray:

@@ -13,13 +13,13 @@ import numpy as np
 from matplotlib.figure import Figure
 from ml_collections import ConfigDict
 
+from gen_jax.core.atomic import save_figure_png
 from gen_jax.core.checkpoint import Checkpointer
 from gen_jax.core.metrics import MetricWriter
-from gen_jax.inference.hmm import sample_markov_chain
-from gen_jax.models.hmm import CategoricalHMM
-from gen_jax.models.hmm_em import CategoricalEmissionParams, HMMParams, sample_categorical_emissions
+from gen_jax.estimators.hmm import CategoricalHMM
+from gen_jax.models.hmm.em import CategoricalEmissionParams, HMMParams, sample_categorical_emissions
+from gen_jax.models.hmm.inference import sample_markov_chain
 from gen_jax.viz import write_report
-from gen_jax.viz.atomic import save_figure_png
 
 
 def true_casino(config: ConfigDict) -> CategoricalHMM:

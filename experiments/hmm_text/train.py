@@ -13,12 +13,12 @@ import numpy as np
 from matplotlib.figure import Figure
 from ml_collections import ConfigDict
 
+from gen_jax.core.atomic import save_figure_png
 from gen_jax.core.checkpoint import Checkpointer
 from gen_jax.core.metrics import MetricWriter
 from gen_jax.data import pydoc_topics_text
-from gen_jax.models.hmm import CategoricalHMM
+from gen_jax.estimators.hmm import CategoricalHMM
 from gen_jax.viz import write_report
-from gen_jax.viz.atomic import save_figure_png
 
 OTHER = "\N{REPLACEMENT CHARACTER}"
 

@@ -13,12 +13,12 @@ import numpy as np
 from matplotlib.figure import Figure
 from ml_collections import ConfigDict
 
+from gen_jax.core.atomic import save_figure_png
 from gen_jax.core.checkpoint import Checkpointer
 from gen_jax.core.metrics import MetricWriter
 from gen_jax.data.bag_of_words import bag_of_words, pydoc_documents
-from gen_jax.models.lda import LatentDirichletAllocation
+from gen_jax.estimators.lda import LatentDirichletAllocation
 from gen_jax.viz import write_report
-from gen_jax.viz.atomic import save_figure_png
 
 
 def _fit(config: ConfigDict, num_topics: int, counts, key) -> LatentDirichletAllocation:

@@ -12,11 +12,11 @@ import numpy as np
 from matplotlib.figure import Figure
 from ml_collections import ConfigDict
 
+from gen_jax.core.atomic import save_figure_png
 from gen_jax.core.checkpoint import Checkpointer
 from gen_jax.core.metrics import MetricWriter
-from gen_jax.models.pcfg import PCFG, Rule, Tree
+from gen_jax.estimators.pcfg import PCFG, Rule, Tree
 from gen_jax.viz import write_report
-from gen_jax.viz.atomic import save_figure_png
 
 
 def perturbed(grammar: PCFG, key: jax.Array, strength: float) -> PCFG:

@@ -16,7 +16,12 @@ from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator, load_source
 from gen_jax.eval import bits_per_dimension
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
-from gen_jax.models.pixelcnn import GatedPixelCNN, PixelCNN, pixelcnn_log_prob, pixelcnn_sample
+from gen_jax.models.autoregressive.pixelcnn import (
+    GatedPixelCNN,
+    PixelCNN,
+    pixelcnn_log_prob,
+    pixelcnn_sample,
+)
 from gen_jax.viz import save_image_grid, write_report
 
 NUM_CLASSES = 10

@@ -16,7 +16,7 @@ from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator, load_source
 from gen_jax.eval import bits_per_dimension, importance_weighted_log_likelihood
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
-from gen_jax.models.pixel_vae import PixelVAE, pixel_vae_reconstruct, pixel_vae_sample
+from gen_jax.models.autoencoders.pixel_vae import PixelVAE, pixel_vae_reconstruct, pixel_vae_sample
 from gen_jax.viz import save_image_grid, write_report
 
 NUM_RECONSTRUCTIONS = 8

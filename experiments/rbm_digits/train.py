@@ -14,8 +14,8 @@ from gen_jax.algorithms.contrastive import make_contrastive_step
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator, load_digits
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
-from gen_jax.inference.ais import base_rate_visible_bias, rbm_ais_log_partition
-from gen_jax.models import rbm
+from gen_jax.models.boltzmann import rbm
+from gen_jax.models.boltzmann.ais import base_rate_visible_bias, rbm_ais_log_partition
 from gen_jax.viz import save_image_grid, write_report
 
 IMAGE_SIDE = 8

@@ -21,7 +21,7 @@ from gen_jax.algorithms.variational import make_vae_step
 from gen_jax.core.loop import fit
 from gen_jax.data import ArraySource, BatchIterator
 from gen_jax.data.ring_transform import RING_RADIUS_MEAN, transformed_ring
-from gen_jax.models.vae import VAE, MLPDecoder, MLPEncoder
+from gen_jax.models.autoencoders.vae import VAE, MLPDecoder, MLPEncoder
 from gen_jax.viz import save_latent_scatter
 
 

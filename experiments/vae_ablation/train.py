@@ -9,13 +9,14 @@ import numpy as np
 import optax
 from ml_collections import ConfigDict
 
-from experiments.vae_ablation.ring import train_ring_panel
 from gen_jax.algorithms.vae_family import elbo_objective, make_elbo_step
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
-from gen_jax.models.vae import VAE, MLPDecoder, MLPEncoder
+from gen_jax.models.autoencoders.vae import VAE, MLPDecoder, MLPEncoder
 from gen_jax.viz import save_image_grid, save_latent_scatter, write_report
 from gen_jax.viz.latent_tools import latent_grid
+
+from .ring import train_ring_panel
 
 # name -> (reconstruction_weight, beta, subdirectory)
 LOSS_VARIANTS = {

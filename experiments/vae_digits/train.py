@@ -15,7 +15,7 @@ from gen_jax.algorithms.variational import decoder_mean, make_vae_step, vae_obje
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
-from gen_jax.models.vae import VAE, conv_vae
+from gen_jax.models.autoencoders.vae import VAE, conv_vae
 from gen_jax.viz import save_image_grid, save_latent_scatter, write_report
 
 LATENT_GRID_SIZE = 20

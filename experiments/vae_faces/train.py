@@ -16,7 +16,7 @@ from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator, load_source
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.losses import gaussian_kl
-from gen_jax.models.face_vae import face_vae
+from gen_jax.models.autoencoders.face_vae import face_vae
 from gen_jax.viz import save_image_grid, write_report
 from gen_jax.viz.latent_tools import (
     add_attribute,

@@ -13,17 +13,17 @@ from matplotlib.figure import Figure
 from ml_collections import ConfigDict
 
 from gen_jax.algorithms.likelihood import make_likelihood_step
+from gen_jax.core.atomic import save_figure_png
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator
 from gen_jax.data.signals import mu_law_decode, signal_dataset
-from gen_jax.models.wavenet import (
+from gen_jax.models.autoregressive.wavenet import (
     WaveNet,
     wavenet_log_prob,
     wavenet_sample_fast,
     wavenet_sample_naive,
 )
 from gen_jax.viz import write_report
-from gen_jax.viz.atomic import save_figure_png
 
 KINDS = ("sum of sines", "AR(2)")
 

@@ -13,7 +13,7 @@ from gen_jax.algorithms.adversarial import make_gan_step, sample_latent
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
-from gen_jax.models.wgan_gp import FacesCritic, FacesGenerator
+from gen_jax.models.gans.wgan_gp import FacesCritic, FacesGenerator
 from gen_jax.viz import save_image_grid, write_report
 from gen_jax.viz.novelty import save_novelty_check
 
@@ -82,7 +82,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         _keras_adam(config),
         latent_dim=config.latent_dim,
         loss="wasserstein",
-        n_critic=config.n_critic,
+        num_critic_steps=config.num_critic_steps,
         gp_weight=config.gp_weight,
     )
     z = sample_latent(
@@ -92,7 +92,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     samples_dir = workdir / "samples"
 
     def sample_hook(done: int, state) -> dict[str, float]:
-        images = (np.asarray(generate(state.gen.params)) + 1.0) / 2.0
+        images = (np.asarray(generate(state.gen.variables)) + 1.0) / 2.0
         save_image_grid(samples_dir / f"step_{done:07d}.png", images, num_columns=5)
         return {}
 
@@ -110,7 +110,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     )
     final = {k: v for k, v in result.metrics.items() if k != "step"}
 
-    params = jax.device_get(result.state.gen.params)
+    params = jax.device_get(result.state.gen.variables)
     reference = reference_images(config)
     record_sample_quality(
         workdir,

@@ -1,7 +1,7 @@
 """The book's WGAN with weight clipping (experiment 4.2) on CIFAR-10 horses.
 
 Foster (2019), ch. 4, Listings 4.6-4.8 and ``models/WGAN.py`` (see
-:mod:`gen_jax.models.wgan`): a critic of four kernel-5 convolutions (32, 64, 128, 128
+:mod:`gen_jax.models.gans.wgan`): a critic of four kernel-5 convolutions (32, 64, 128, 128
 filters, strides 2, 2, 2, 1) with LeakyReLU(0.2) and a linear Dense(1) score (670,401
 parameters), and a generator z ~ N(0, I_100) -> Dense 4x4x128 -> three UpSampling2D + Conv
 (128, 64, 32) blocks with BatchNorm(0.8) and LeakyReLU(0.2) -> Conv2DTranspose 3 -> tanh
@@ -75,7 +75,7 @@ def get_config(variant: str = "demo") -> ConfigDict:
     config.channels = 3
     config.width_divisor = 1
     config.latent_dim = 100
-    config.n_critic = 5
+    config.num_critic_steps = 5
     config.clip = 0.01
     config.critic_learning_rate = 5e-5
     config.generator_learning_rate = 5e-5

@@ -13,7 +13,7 @@ from gen_jax.algorithms.adversarial import make_gan_step, sample_latent
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
-from gen_jax.models.wgan import wgan_critic, wgan_generator
+from gen_jax.models.gans.wgan import wgan_critic, wgan_generator
 from gen_jax.viz import save_image_grid, write_report
 from gen_jax.viz.novelty import save_novelty_check
 
@@ -62,7 +62,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         _rmsprop(config.critic_learning_rate),
         latent_dim=config.latent_dim,
         loss="wasserstein",
-        n_critic=config.n_critic,
+        num_critic_steps=config.num_critic_steps,
         clip=config.clip,
     )
     z = sample_latent(
@@ -75,7 +75,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     save_image_grid(samples_dir / "real.png", real, num_columns=columns, value_range=(-1, 1))
 
     def sample_hook(done: int, state) -> dict[str, float]:
-        images = np.asarray(generate(state.gen.params))
+        images = np.asarray(generate(state.gen.variables))
         save_image_grid(
             samples_dir / f"step_{done:07d}.png", images, num_columns=columns, value_range=(-1, 1)
         )
@@ -101,7 +101,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     apply = jax.jit(generator.apply)
     samples = np.concatenate(
         [
-            np.asarray(apply(result.state.gen.params, codes[start : start + SAMPLE_CHUNK]))
+            np.asarray(apply(result.state.gen.variables, codes[start : start + SAMPLE_CHUNK]))
             for start in range(0, len(codes), SAMPLE_CHUNK)
         ]
     )

@@ -4,7 +4,7 @@ discriminative.
 Foster, Generative Deep Learning (2019), ch. 1, and the lectures' generative-discriminative
 pair. Four parts:
 
-1. The 50-outfit Wrodl table (4,032-cell sample space; ``gen_jax.models.outfits``): the full
+1. The 50-outfit Wrodl table (4,032-cell sample space; ``gen_jax.data.outfits``): the full
    multinomial gives the example outfit 2/50 = 0.04 and its blue variant 0 (with additive
    smoothing 3/4082 and 1/4082); naive Bayes (23 parameters) gives 0.0054; ten new styles
    are sampled from naive Bayes.

@@ -14,12 +14,11 @@ import numpy as np
 from ml_collections import ConfigDict
 from sklearn.linear_model import LogisticRegression
 
+from gen_jax.core.atomic import save_figure_png
 from gen_jax.core.checkpoint import Checkpointer
 from gen_jax.core.metrics import MetricWriter
 from gen_jax.data.embedded import load_digits
-from gen_jax.models.bayesnet import BayesianNetwork
-from gen_jax.models.naive_bayes import NaiveBayes
-from gen_jax.models.outfits import (
+from gen_jax.data.outfits import (
     EXAMPLE_OUTFIT,
     EXAMPLE_OUTFIT_BLUE,
     FEATURES,
@@ -27,8 +26,9 @@ from gen_jax.models.outfits import (
     full_multinomial_probs,
     wrodl_outfits,
 )
+from gen_jax.estimators.bayesnet import BayesianNetwork
+from gen_jax.estimators.naive_bayes import NaiveBayes
 from gen_jax.viz import save_image_grid, write_report
-from gen_jax.viz.atomic import save_figure_png
 
 matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402

@@ -47,8 +47,8 @@ from gen_jax.algorithms.autoencoding import RECONSTRUCTIONS, reconstruction_erro
 from gen_jax.core.optim import apply_optimizer
 from gen_jax.core.step import Step
 from gen_jax.losses import adversarial as adv
-from gen_jax.models.aae import AdversarialAutoencoder
-from gen_jax.models.aae_priors import GaussianMixturePrior
+from gen_jax.models.autoencoders.aae import AdversarialAutoencoder
+from gen_jax.models.autoencoders.aae_priors import GaussianMixturePrior
 
 PyTree = Any
 CONDITIONINGS = ("none", "label")
@@ -174,11 +174,13 @@ def make_aae_step(
     r"""The adversarial autoencoder's three-phase Step.
 
     Args:
-        model: an :class:`~gen_jax.models.aae.AdversarialAutoencoder`.
+        model: an :class:`~gen_jax.models.autoencoders.aae.AdversarialAutoencoder`.
         discriminator: ``[B, D] -> logits [B, 1]`` (``[B, D + K + 1]`` when conditioned),
-            e.g. :func:`~gen_jax.models.aae.code_discriminator`.
-        prior: a prior of :mod:`gen_jax.models.aae_priors` with ``sample(n, *, key)``; a
-            :class:`~gen_jax.models.aae_priors.GaussianMixturePrior` with ``num_classes``
+            e.g. :func:`~gen_jax.models.autoencoders.aae.code_discriminator`.
+        prior: a prior of :mod:`gen_jax.models.autoencoders.aae_priors` with ``sample(n, *, key)``;
+            a
+            :class:`~gen_jax.models.autoencoders.aae_priors.GaussianMixturePrior` with
+            ``num_classes``
             components when conditioned.
         reconstruction_optimizer: phase 1, encoder and decoder.
         discriminator_optimizer: phase 2, discriminator.
@@ -199,7 +201,9 @@ def make_aae_step(
     if conditioning not in CONDITIONINGS:
         raise ValueError(f"conditioning={conditioning!r}; choose one of {CONDITIONINGS}")
     if not hasattr(prior, "sample"):
-        raise TypeError(f"prior={prior!r} has no sample(n, *, key); use gen_jax.models.aae_priors")
+        raise TypeError(
+            f"prior={prior!r} has no sample(n, *, key); use gen_jax.models.autoencoders.aae_priors"
+        )
     conditioned = conditioning == "label"
     if conditioned:
         if not isinstance(prior, GaussianMixturePrior):

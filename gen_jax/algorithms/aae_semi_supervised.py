@@ -43,8 +43,8 @@ from gen_jax.algorithms.aae import (
 from gen_jax.algorithms.autoencoding import RECONSTRUCTIONS, reconstruction_error
 from gen_jax.core.optim import apply_optimizer
 from gen_jax.core.step import Step
-from gen_jax.models.aae import SemiSupervisedAAE
-from gen_jax.models.aae_priors import CategoricalPrior
+from gen_jax.models.autoencoders.aae import SemiSupervisedAAE
+from gen_jax.models.autoencoders.aae_priors import CategoricalPrior
 
 
 def masked_cross_entropy(
@@ -86,7 +86,8 @@ def make_semi_supervised_aae_step(
     """The semi-supervised AAE's four-phase Step.
 
     Args:
-        model: a :class:`~gen_jax.models.aae.SemiSupervisedAAE` with ``num_classes`` logits.
+        model: a :class:`~gen_jax.models.autoencoders.aae.SemiSupervisedAAE` with ``num_classes``
+        logits.
         style_discriminator: :math:`D_z`, ``[B, D] -> [B, 1]``.
         category_discriminator: :math:`D_y`, ``[B, num_classes] -> [B, 1]``.
         style_prior: the style prior (``sample(n, *, key) -> [n, D]``).

@@ -1,21 +1,21 @@
 r"""Adversarial training: one Step for the GAN family (GAN, LSGAN, hinge, WGAN, WGAN-GP).
 
-Each update plays ``n_critic`` discriminator (critic) updates in a ``lax.scan``, then one
+Each update plays ``num_critic_steps`` discriminator (critic) updates in a ``lax.scan``, then one
 generator update, every player with its own optimiser:
 
 .. math::
     \min_G \max_D\; \mathbb E_{x \sim p_\text{data}} \log D(x)
         + \mathbb E_{z \sim p(z)} \log\big(1 - D(G(z))\big)
 
-for ``loss="minimax"`` (Goodfellow et al. 2014, Algorithm 1 with :math:`k` = ``n_critic``),
+for ``loss="minimax"`` (Goodfellow et al. 2014, Algorithm 1 with :math:`k` = ``num_critic_steps``),
 with the generator's :math:`-\log D(G(z))` for ``"nonsaturating"``, and the least-squares,
 hinge and Wasserstein games of :mod:`gen_jax.losses.adversarial`. The Wasserstein critic is
-kept Lipschitz by weight clipping (``clip=0.01``, ``n_critic=5``: Arjovsky et al. 2017) or a
-gradient penalty (``gp_weight=10``, ``n_critic=5``: Gulrajani et al. 2017).
+kept Lipschitz by weight clipping (``clip=0.01``, ``num_critic_steps=5``: Arjovsky et al. 2017) or a
+gradient penalty (``gp_weight=10``, ``num_critic_steps=5``: Gulrajani et al. 2017).
 
 State layout. The state is an ``AdversarialState`` whose two ``Player``\ s hold the Linen
-*variables* of their network in ``params``: ``{"params": ...}``, plus ``"batch_stats"``
-when the network has batch normalisation, so ``module.apply(state.gen.params, z,
+*variables* of their network in ``variables``: ``{"params": ...}``, plus ``"batch_stats"``
+when the network has batch normalisation, so ``module.apply(state.gen.variables, z,
 train=False)`` samples directly. Each optimiser state covers ``["params"]`` only.
 
 Batch normalisation. Every forward pass in training uses batch statistics (``train=True``);
@@ -26,7 +26,7 @@ pass inside the generator update and the generator's pass that makes the critic'
 leave the other player's statistics alone. The penalties need a critic that scores each
 example on its own, so they refuse a critic with batch norm.
 
-Data. The same real batch serves all ``n_critic`` critic updates, each with fresh noise
+Data. The same real batch serves all ``num_critic_steps`` critic updates, each with fresh noise
 (and fresh interpolates for the penalty); feed a larger batch for more real examples.
 
 Conditioning (Mirza & Osindero 2014). With ``label_key`` and ``num_classes`` set, both
@@ -193,7 +193,7 @@ def make_gan_step(
     *,
     latent_dim: int,
     loss: str = "nonsaturating",
-    n_critic: int = 1,
+    num_critic_steps: int = 1,
     clip: float | None = None,
     gp_weight: float = 0.0,
     r1_weight: float = 0.0,
@@ -215,7 +215,7 @@ def make_gan_step(
         latent_dim: size of the noise vector ``z``.
         loss: ``"minimax"``, ``"nonsaturating"``, ``"least_squares"``, ``"hinge"`` or
             ``"wasserstein"``.
-        n_critic: discriminator updates per generator update (:math:`k` of Goodfellow
+        num_critic_steps: discriminator updates per generator update (:math:`k` of Goodfellow
             et al.; 5 for WGAN and WGAN-GP).
         clip: if set, every critic parameter is clipped to ``[-clip, clip]`` after each
             critic update (WGAN: 0.01).
@@ -231,7 +231,7 @@ def make_gan_step(
 
     Returns:
         ``Step`` over ``AdversarialState``. Metrics (critic ones averaged over the
-        ``n_critic`` updates): ``d_loss``, ``d_loss_real``, ``d_loss_fake``,
+        ``num_critic_steps`` updates): ``d_loss``, ``d_loss_real``, ``d_loss_fake``,
         ``d_accuracy_real``, ``d_accuracy_fake`` (scores beyond the decision threshold:
         logit 0, LSGAN 0.5), ``gradient_penalty`` and ``r1_penalty`` when enabled,
         ``wasserstein_estimate`` (mean real minus mean fake score) for ``"wasserstein"``,
@@ -241,8 +241,8 @@ def make_gan_step(
         raise ValueError(f"loss={loss!r}; choose one of {tuple(LOSSES)}")
     if noise not in NOISES:
         raise ValueError(f"noise={noise!r}; choose one of {NOISES}")
-    if not isinstance(n_critic, int) or n_critic < 1:
-        raise ValueError(f"n_critic={n_critic!r}; pass a positive int (5 for WGAN)")
+    if not isinstance(num_critic_steps, int) or num_critic_steps < 1:
+        raise ValueError(f"num_critic_steps={num_critic_steps!r}; pass a positive int (5 for WGAN)")
     if clip is not None and not clip > 0:
         raise ValueError(f"clip={clip!r}; pass a positive bound such as 0.01, or None")
     if gp_weight < 0 or r1_weight < 0:
@@ -295,8 +295,8 @@ def make_gan_step(
             )
         return AdversarialState(
             step=zero_step(),
-            gen=Player(params=g_vars, opt_state=generator_optimizer.init(g_vars["params"])),
-            disc=Player(params=d_vars, opt_state=discriminator_optimizer.init(d_vars["params"])),
+            gen=Player(variables=g_vars, opt_state=generator_optimizer.init(g_vars["params"])),
+            disc=Player(variables=d_vars, opt_state=discriminator_optimizer.init(d_vars["params"])),
         )
 
     def critic_objective(d_params, d_vars, g_vars, real, labels, key):
@@ -345,14 +345,14 @@ def make_gan_step(
 
     def critic_update(disc: Player, g_vars, real, labels, key):
         grads, (metrics, variables) = jax.grad(critic_objective, has_aux=True)(
-            disc.params["params"], disc.params, g_vars, real, labels, key
+            disc.variables["params"], disc.variables, g_vars, real, labels, key
         )
         params, opt_state = apply_optimizer(
-            discriminator_optimizer, grads, disc.opt_state, disc.params["params"]
+            discriminator_optimizer, grads, disc.opt_state, disc.variables["params"]
         )
         if clip is not None:
             params = jax.tree.map(lambda w: jnp.clip(w, -clip, clip), params)
-        return Player(params={**variables, "params": params}, opt_state=opt_state), metrics
+        return Player(variables={**variables, "params": params}, opt_state=opt_state), metrics
 
     def generator_objective(g_params, g_vars, d_vars, labels, batch_size, key):
         keys = jax.random.split(key, 3)
@@ -368,22 +368,24 @@ def make_gan_step(
         critic_key, gen_key = jax.random.split(key)
 
         def scan_body(disc, step_key):
-            return critic_update(disc, state.gen.params, real, labels, step_key)
+            return critic_update(disc, state.gen.variables, real, labels, step_key)
 
-        disc, stacked = jax.lax.scan(scan_body, state.disc, jax.random.split(critic_key, n_critic))
+        disc, stacked = jax.lax.scan(
+            scan_body, state.disc, jax.random.split(critic_key, num_critic_steps)
+        )
         metrics = jax.tree.map(jnp.mean, stacked)
         (g_loss, variables), grads = jax.value_and_grad(generator_objective, has_aux=True)(
-            state.gen.params["params"],
-            state.gen.params,
-            disc.params,
+            state.gen.variables["params"],
+            state.gen.variables,
+            disc.variables,
             labels,
             real.shape[0],
             gen_key,
         )
         params, opt_state = apply_optimizer(
-            generator_optimizer, grads, state.gen.opt_state, state.gen.params["params"]
+            generator_optimizer, grads, state.gen.opt_state, state.gen.variables["params"]
         )
-        gen = Player(params={**variables, "params": params}, opt_state=opt_state)
+        gen = Player(variables={**variables, "params": params}, opt_state=opt_state)
         metrics["g_loss"] = g_loss
         return state.replace(step=state.step + 1, gen=gen, disc=disc), metrics
 

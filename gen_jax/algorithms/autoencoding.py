@@ -36,7 +36,7 @@ from gen_jax.core.optim import apply_optimizer
 from gen_jax.core.state import TrainState, zero_step
 from gen_jax.core.step import Step
 from gen_jax.losses import bernoulli_log_prob, mean_squared_error
-from gen_jax.models.autoencoder import Autoencoder
+from gen_jax.models.autoencoders.autoencoder import Autoencoder
 
 RECONSTRUCTIONS = ("mse", "bernoulli")
 CORRUPTIONS = ("none", "gaussian", "masking")
@@ -157,7 +157,7 @@ def autoencoder_objective(
         params: the autoencoder's parameters.
         batch: a dict whose ``data_key`` entry is ``x [B, ...]``.
         key: randomness for the corruption.
-        model: the :class:`~gen_jax.models.autoencoder.Autoencoder`.
+        model: the :class:`~gen_jax.models.autoencoders.autoencoder.Autoencoder`.
         reconstruction: ``"mse"`` or ``"bernoulli"``.
         corruption, corruption_level: see :func:`corrupt`.
         l1_weight: :math:`\\lambda_1`, weight of the L1 norm of the codes.

@@ -45,8 +45,8 @@ from gen_jax.core.rng import split_named
 from gen_jax.core.sharding import replicated
 from gen_jax.core.state import TrainState, zero_step
 from gen_jax.core.step import Step
-from gen_jax.models import boltzmann
-from gen_jax.models.rbm import (
+from gen_jax.models.boltzmann import machine as boltzmann
+from gen_jax.models.boltzmann.rbm import (
     RBMParams,
     check_visible_type,
     free_energy,

@@ -37,7 +37,7 @@ from gen_jax.core.rng import split_named
 from gen_jax.core.state import zero_step
 from gen_jax.core.step import Step
 from gen_jax.losses import gaussian_kl
-from gen_jax.models.face_vae import NormalisedVAE
+from gen_jax.models.autoencoders.face_vae import NormalisedVAE
 
 PyTree = Any
 
@@ -61,7 +61,7 @@ def normalised_vae_objective(
         batch_stats: its BatchNorm moving statistics (``{}`` for none).
         batch: a dict whose ``data_key`` entry is ``x [B, H, W, C]``.
         key: split into the reparameterisation noise and the Dropout key.
-        model: a :class:`~gen_jax.models.face_vae.NormalisedVAE`.
+        model: a :class:`~gen_jax.models.autoencoders.face_vae.NormalisedVAE`.
         likelihood: ``"mse"`` (the book's), ``"bernoulli"`` or ``"gaussian"``.
         beta: weight of the KL term.
         reconstruction_weight: the book's ``r_loss_factor``.

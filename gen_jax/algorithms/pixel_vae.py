@@ -38,8 +38,8 @@ from gen_jax.core.rng import split_named
 from gen_jax.core.state import TrainState, zero_step
 from gen_jax.core.step import Step
 from gen_jax.losses import bernoulli_log_prob, gaussian_log_prob
-from gen_jax.models.pixel_vae import PixelVAE
-from gen_jax.models.vae import reparameterize
+from gen_jax.models.autoencoders.pixel_vae import PixelVAE
+from gen_jax.models.autoencoders.vae import reparameterize
 
 __all__ = ["make_pixel_vae_step", "pixel_vae_log_weights", "pixel_vae_objective"]
 
@@ -70,7 +70,7 @@ def pixel_vae_objective(
         params: the PixelVAE's parameters.
         batch: a dict whose ``data_key`` entry holds binary images ``[B, H, W, C]``.
         key: randomness of the reparameterised codes.
-        model: the :class:`~gen_jax.models.pixel_vae.PixelVAE`.
+        model: the :class:`~gen_jax.models.autoencoders.pixel_vae.PixelVAE`.
         beta: weight of the KL term.
         free_bits: ``λ``, nats per latent dimension not penalised (0: the plain ELBO).
         data_key: the batch entry with the images.

@@ -45,7 +45,7 @@ from gen_jax.core.state import TrainState, zero_step
 from gen_jax.core.step import Step
 from gen_jax.data import ArraySource, BatchIterator
 from gen_jax.losses import mean_squared_error
-from gen_jax.models.autoencoder import ACTIVATIONS
+from gen_jax.models.autoencoders.autoencoder import ACTIVATIONS
 
 
 def _dense(params, h: jax.Array) -> jax.Array:

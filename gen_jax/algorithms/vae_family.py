@@ -45,8 +45,8 @@ from gen_jax.core.rng import split_named
 from gen_jax.core.state import TrainState, zero_step
 from gen_jax.core.step import Step
 from gen_jax.losses import gaussian_kl, gaussian_kl_between, gaussian_log_prob
-from gen_jax.models.cvae import CVAE
-from gen_jax.models.vae import VAE, reparameterize
+from gen_jax.models.autoencoders.cvae import CVAE
+from gen_jax.models.autoencoders.vae import VAE, reparameterize
 
 FAMILY_LIKELIHOODS = ("bernoulli", "gaussian", "gaussian_learned", "mse")
 
@@ -150,7 +150,7 @@ def elbo_objective(
     observation_log_var: float = 0.0,
     data_key: str = "image",
 ) -> tuple[jax.Array, dict[str, jax.Array]]:
-    """Batch-mean loss of the module docstring for a :class:`~gen_jax.models.vae.VAE`.
+    """Batch-mean loss of the module docstring for a :class:`~gen_jax.models.autoencoders.vae.VAE`.
 
     Returns:
         ``(loss, metrics)``: ``loss``, ``reconstruction``, ``kl`` and, for proper
@@ -311,7 +311,8 @@ def make_cvae_step(
     data_key: str = "image",
     label_key: str = "label",
 ) -> Step:
-    """A Step training a :class:`~gen_jax.models.cvae.CVAE` on :func:`cvae_objective`."""
+    """A Step training a :class:`~gen_jax.models.autoencoders.cvae.CVAE` on
+    :func:`cvae_objective`."""
     _check_options(likelihood, beta, reconstruction_weight, num_samples)
 
     def objective(params, batch, key):
@@ -355,7 +356,7 @@ def iwae_bound(
     ``chunk_size`` samples at a time (``lax.map``), so memory does not grow with ``k``.
 
     Args:
-        model: a :class:`~gen_jax.models.vae.VAE`.
+        model: a :class:`~gen_jax.models.autoencoders.vae.VAE`.
         params: its parameters.
         x: data ``[B, ...]``.
         key: randomness for the ``k`` codes per example.

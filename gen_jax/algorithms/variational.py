@@ -28,7 +28,7 @@ from gen_jax.core.rng import split_named
 from gen_jax.core.state import TrainState, zero_step
 from gen_jax.core.step import Step
 from gen_jax.losses import bernoulli_log_prob, gaussian_kl, gaussian_log_prob, mean_squared_error
-from gen_jax.models.vae import VAE
+from gen_jax.models.autoencoders.vae import VAE
 
 LIKELIHOODS = ("bernoulli", "gaussian", "mse")
 

@@ -38,9 +38,16 @@ class TrainState:
 
 @struct.dataclass
 class Player:
-    """One side of a two-player game: its parameters and its own optimiser state."""
+    """One side of a two-player game: its Flax variables and its own optimiser state.
 
-    params: PyTree
+    Attributes:
+        variables: the module's variables, ``{"params": ..., "batch_stats": ...}`` (batch
+            statistics only when the network has batch normalisation); apply the module
+            with ``module.apply(player.variables, ...)``.
+        opt_state: the optimiser state of ``variables["params"]``.
+    """
+
+    variables: PyTree
     opt_state: PyTree
 
 

@@ -1,7 +1,7 @@
 """Bag-of-words corpora: a tokeniser, a vocabulary with document-frequency limits, counts.
 
 A corpus becomes a ``scipy.sparse.csr_matrix`` of word counts ``[D, V]`` (documents by
-vocabulary words), the input of :class:`~gen_jax.models.lda.LatentDirichletAllocation`
+vocabulary words), the input of :class:`~gen_jax.estimators.lda.LatentDirichletAllocation`
 and of scikit-learn's estimators. Three document sources are offered:
 
 - :func:`pydoc_documents`: Python's own help topics (``pydoc_data``), each topic split at

@@ -13,7 +13,8 @@ the Salimans et al. protocol on InceptionV3's 1008 logits.
 :func:`score_samples` computes all sample-quality scores of generated images at once, with
 their protocol and the reason for each unavailable one; experiments call
 :func:`record_sample_quality` (``samples/final.npz`` + ``sample_quality.json``, shown in the
-report) and ``gen-jax eval WORKDIR`` (:func:`rescore_run`) recomputes them offline.
+report) and ``gen-jax eval WORKDIR`` (:func:`gen_jax.rescore.rescore_run`) recomputes them
+offline.
 """
 
 from gen_jax.eval.classifier_score import ClassifierScore, classifier_score, inception_score
@@ -38,7 +39,6 @@ from gen_jax.eval.manifold import (
     precision_recall,
 )
 from gen_jax.eval.novelty import Neighbours, NoveltyReport, nearest_training_images, novelty_check
-from gen_jax.eval.rescore import rescore_run
 from gen_jax.eval.sample_quality import (
     ReferenceImages,
     load_final_samples,
@@ -75,7 +75,6 @@ __all__ = [
     "perplexity",
     "precision_recall",
     "record_sample_quality",
-    "rescore_run",
     "score_samples",
     "vae_log_likelihood",
 ]

@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gen_jax.models.inception import (
+from gen_jax.eval.inception_v3 import (
     INPUT_SIZE,
     NUM_LOGITS,
     FIDInceptionV3,

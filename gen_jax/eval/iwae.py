@@ -25,7 +25,7 @@ import jax
 import numpy as np
 
 from gen_jax.algorithms.vae_family import iwae_bound
-from gen_jax.models.vae import VAE
+from gen_jax.models.autoencoders.vae import VAE
 
 
 def vae_log_likelihood(
@@ -44,7 +44,7 @@ def vae_log_likelihood(
     The evaluation protocol around :func:`gen_jax.algorithms.vae_family.iwae_bound`, jitted.
 
     Args:
-        model: a :class:`~gen_jax.models.vae.VAE`.
+        model: a :class:`~gen_jax.models.autoencoders.vae.VAE`.
         params: its parameters.
         x: ``[B, ...]`` examples, as the model was trained on.
         key: randomness for the importance samples.

@@ -39,6 +39,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from gen_jax.core.atomic import write_bytes_atomically
 from gen_jax.eval.classifier_score import classifier_score
 from gen_jax.eval.feature_network import (
     FeatureNetwork,
@@ -49,7 +50,6 @@ from gen_jax.eval.frechet import frechet_distance
 from gen_jax.eval.inception import InceptionFeatures, inception_feature_network
 from gen_jax.eval.kid import kernel_inception_distance
 from gen_jax.eval.manifold import density_coverage, precision_recall
-from gen_jax.viz.atomic import write_bytes_atomically
 
 INCEPTION_WEIGHTS_ENV = "GEN_JAX_INCEPTION_WEIGHTS"
 SCORES_FILE = "sample_quality.json"

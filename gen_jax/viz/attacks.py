@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from gen_jax.viz.atomic import save_figure_png
+from gen_jax.core.atomic import save_figure_png
 
 PANEL_INCHES = 1.1
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from gen_jax.viz.atomic import save_figure_png
+from gen_jax.core.atomic import save_figure_png
 
 # Subplots per row in save_metric_curves; more metrics wrap onto further rows.
 _MAX_COLUMNS = 3

@@ -11,7 +11,7 @@ from pathlib import Path
 import matplotlib.image
 import numpy as np
 
-from gen_jax.viz.atomic import write_bytes_atomically
+from gen_jax.core.atomic import write_bytes_atomically
 
 # The automatic upscale makes each tile at least this many pixels on its shorter side, so that
 # 8x8 digits are visible in a report instead of being a smudge.

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from gen_jax.viz.atomic import save_figure_png
+from gen_jax.core.atomic import save_figure_png
 
 # Labels with at most this many distinct values get one colour each and a legend; numeric
 # labels with more are drawn on a continuous colour scale with a colour bar.

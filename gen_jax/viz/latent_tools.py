@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy.stats import norm
 
-from gen_jax.viz.atomic import save_figure_png
+from gen_jax.core.atomic import save_figure_png
 
 GRID_KINDS = ("normal_quantiles", "range")
 

@@ -27,7 +27,7 @@ from matplotlib.lines import Line2D
 from matplotlib.offsetbox import AnnotationBbox, TextArea, VPacker
 from matplotlib.patches import Ellipse
 
-from gen_jax.viz.atomic import save_figure_png
+from gen_jax.core.atomic import save_figure_png
 
 # Size of save_mixture_plot's figure in inches; at the default 100 dpi the PNG is 640x560.
 MIXTURE_FIGSIZE = (6.4, 5.6)

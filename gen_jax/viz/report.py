@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from gen_jax.core.atomic import write_bytes_atomically
 from gen_jax.core.distributed import is_main_process
-from gen_jax.viz.atomic import write_bytes_atomically
 from gen_jax.viz.curves import metric_keys, read_metrics, save_metric_curves
 
 _STYLE = """

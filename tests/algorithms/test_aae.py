@@ -8,8 +8,8 @@ import pytest
 
 from gen_jax.algorithms.aae import code_discriminator_loss, make_aae_step
 from gen_jax.algorithms.aae_semi_supervised import masked_cross_entropy
-from gen_jax.models.aae import AdversarialAutoencoder, code_discriminator, mlp_aae
-from gen_jax.models.aae_priors import StandardGaussianPrior, circle_mixture
+from gen_jax.models.autoencoders.aae import AdversarialAutoencoder, code_discriminator, mlp_aae
+from gen_jax.models.autoencoders.aae_priors import StandardGaussianPrior, circle_mixture
 from tests.core.aae_cases import (
     aae_step,
     masked_labelled_image_batch,

@@ -8,7 +8,7 @@ import pytest
 
 from gen_jax.algorithms.adversarial import _DISCRIMINATOR_HALVES, make_gan_step
 from gen_jax.losses import adversarial as adv
-from gen_jax.models.dcgan import MLPDiscriminator, MLPGenerator
+from gen_jax.models.gans.dcgan import MLPDiscriminator, MLPGenerator
 
 
 def _points(batch_size=16, seed=0):
@@ -37,16 +37,16 @@ def _run(step, calls=3):
 
 
 def test_weight_clipping_keeps_every_critic_weight_in_bounds():
-    step = _step(loss="wasserstein", n_critic=2, clip=0.01, d_opt=optax.sgd(1.0))
+    step = _step(loss="wasserstein", num_critic_steps=2, clip=0.01, d_opt=optax.sgd(1.0))
     state, metrics = _run(step)
-    leaves = jax.tree.leaves(state.disc.params["params"])
+    leaves = jax.tree.leaves(state.disc.variables["params"])
     assert max(float(jnp.max(jnp.abs(leaf))) for leaf in leaves) <= 0.01 + 1e-7
     assert any(float(jnp.max(jnp.abs(leaf))) > 0.009 for leaf in leaves)  # clipping was active
     assert "wasserstein_estimate" in metrics
 
 
-def test_n_critic_updates_per_generator_update_and_the_gradient_penalty_in_the_loss():
-    state, metrics = _run(_step(loss="wasserstein", n_critic=4, gp_weight=10.0), calls=3)
+def test_num_critic_steps_updates_per_generator_update_and_the_gradient_penalty_in_the_loss():
+    state, metrics = _run(_step(loss="wasserstein", num_critic_steps=4, gp_weight=10.0), calls=3)
     assert int(state.step) == 3
     assert int(state.disc.opt_state[0].count) == 12
     assert int(state.gen.opt_state[0].count) == 3
@@ -84,7 +84,7 @@ def test_minimax_and_nonsaturating_share_the_discriminator_but_not_the_generator
     "kwargs, error, message",
     [
         (dict(loss="kl"), ValueError, "loss='kl'"),
-        (dict(n_critic=0), ValueError, "n_critic=0"),
+        (dict(num_critic_steps=0), ValueError, "num_critic_steps=0"),
         (dict(clip=-1.0), ValueError, "clip=-1.0"),
         (dict(noise="cauchy"), ValueError, "noise='cauchy'"),
     ],

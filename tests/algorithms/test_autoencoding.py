@@ -1,4 +1,5 @@
-"""Autoencoder models, penalties and Steps (gen_jax.models.autoencoder, algorithms.autoencoding)."""
+"""Autoencoder models, penalties and Steps (gen_jax.models.autoencoders.autoencoder,
+algorithms.autoencoding)."""
 
 import jax
 import jax.numpy as jnp
@@ -14,7 +15,7 @@ from gen_jax.algorithms.autoencoding import (
     make_autoencoder_step,
     sigmoid_contractive_penalty,
 )
-from gen_jax.models.autoencoder import Autoencoder, conv_autoencoder, mlp_autoencoder
+from gen_jax.models.autoencoders.autoencoder import Autoencoder, conv_autoencoder, mlp_autoencoder
 
 
 def test_book_conv_autoencoder_has_the_books_parameter_counts():

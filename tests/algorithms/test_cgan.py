@@ -13,7 +13,7 @@ from gen_jax.algorithms.adversarial import (
     conditional_latent,
     make_gan_step,
 )
-from gen_jax.models.dcgan import MLPDiscriminator, MLPGenerator
+from gen_jax.models.gans.dcgan import MLPDiscriminator, MLPGenerator
 
 
 def test_condition_examples_tiles_the_one_hot_code_over_pixels():
@@ -58,8 +58,8 @@ def test_both_players_see_the_label_and_the_generator_learns_each_class():
     step = _conditional_step()
     batch = _two_cluster_batch()
     state = jax.jit(step.init)(jax.random.key(0), batch)
-    assert state.gen.params["params"]["Dense_0"]["kernel"].shape == (2 + 2, 16)
-    assert state.disc.params["params"]["Dense_0"]["kernel"].shape == (2 + 2, 16)
+    assert state.gen.variables["params"]["Dense_0"]["kernel"].shape == (2 + 2, 16)
+    assert state.disc.variables["params"]["Dense_0"]["kernel"].shape == (2 + 2, 16)
 
     generator = MLPGenerator(output_shape=(2,), hidden_sizes=(16,))
     z = jax.random.normal(jax.random.key(1), (256, 2))
@@ -76,9 +76,9 @@ def test_both_players_see_the_label_and_the_generator_learns_each_class():
             lambda s, k: step.update(s, batch, k), state, jax.random.split(key, 150)
         )
 
-    before = np.asarray(class_means(state.gen.params))
+    before = np.asarray(class_means(state.gen.variables))
     state, metrics = train(state, jax.random.key(2))
-    mean_0, mean_1 = np.asarray(class_means(state.gen.params))
+    mean_0, mean_1 = np.asarray(class_means(state.gen.variables))
     assert abs(before[1] - before[0]) < 1.0  # the untrained generator barely uses the label
     assert mean_0 < -1.0 and mean_1 > 1.0, (mean_0, mean_1)
     assert np.all(np.isfinite(metrics["d_loss"]))

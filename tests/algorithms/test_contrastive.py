@@ -16,7 +16,7 @@ from gen_jax.algorithms.contrastive import (
 )
 from gen_jax.core.sharding import batch_sharding, make_mesh, shard_batch
 from gen_jax.core.step import compile_init, compile_step
-from gen_jax.models import rbm
+from gen_jax.models.boltzmann import rbm
 
 
 def prototype_data(num_rows=64, num_visible=6, seed=0):

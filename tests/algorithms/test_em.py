@@ -8,7 +8,7 @@ import pytest
 from gen_jax.algorithms.em import fit_em, make_stochastic_em_step
 from gen_jax.core.sharding import batch_sharding, make_mesh
 from gen_jax.core.step import compile_step
-from gen_jax.models.gmm import GaussianMixtureEM
+from gen_jax.models.mixture.gaussian import GaussianMixtureEM
 
 
 def _data(seed=0, n=512):

@@ -10,7 +10,7 @@ import pytest
 
 from gen_jax.algorithms.normalised_vae import make_normalised_vae_step
 from gen_jax.core.rng import split_named
-from gen_jax.models.face_vae import face_vae
+from gen_jax.models.autoencoders.face_vae import face_vae
 
 
 def _model():

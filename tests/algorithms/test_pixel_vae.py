@@ -18,7 +18,7 @@ from gen_jax.algorithms.pixel_vae import (
     pixel_vae_objective,
 )
 from gen_jax.eval import importance_weighted_log_likelihood
-from gen_jax.models.pixel_vae import PixelVAE
+from gen_jax.models.autoencoders.pixel_vae import PixelVAE
 
 SHAPE = (3, 3, 1)
 _objective = jax.jit(pixel_vae_objective, static_argnames="model")  # free_bits traced

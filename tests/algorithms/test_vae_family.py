@@ -1,4 +1,4 @@
-"""The VAE family (gen_jax.algorithms.vae_family, gen_jax.models.cvae)."""
+"""The VAE family (gen_jax.algorithms.vae_family, gen_jax.models.autoencoders.cvae)."""
 
 import math
 
@@ -18,8 +18,8 @@ from gen_jax.algorithms.vae_family import (
     observation_nll,
 )
 from gen_jax.losses import gaussian_kl, gaussian_log_prob
-from gen_jax.models.cvae import CVAE
-from gen_jax.models.vae import VAE, MLPDecoder, MLPEncoder
+from gen_jax.models.autoencoders.cvae import CVAE
+from gen_jax.models.autoencoders.vae import VAE, MLPDecoder, MLPEncoder
 
 NUM_INPUTS, LATENT, OBS_LOG_VAR = 4, 2, math.log(0.5)
 

@@ -9,7 +9,7 @@ from scipy import special, stats
 
 from gen_jax.algorithms.variational import make_vae_step, vae_objective
 from gen_jax.core.step import compile_step
-from gen_jax.models.vae import VAE, MLPDecoder, MLPEncoder, conv_vae
+from gen_jax.models.autoencoders.vae import VAE, MLPDecoder, MLPEncoder, conv_vae
 
 
 def _tiny_model(latent_dim=1, pixels=3):

@@ -5,8 +5,8 @@ import optax
 
 from gen_jax.algorithms.aae import make_aae_step
 from gen_jax.algorithms.aae_semi_supervised import make_semi_supervised_aae_step
-from gen_jax.models.aae import code_discriminator, mlp_aae, mlp_semi_supervised_aae
-from gen_jax.models.aae_priors import StandardGaussianPrior, circle_mixture
+from gen_jax.models.autoencoders.aae import code_discriminator, mlp_aae, mlp_semi_supervised_aae
+from gen_jax.models.autoencoders.aae_priors import StandardGaussianPrior, circle_mixture
 
 NUM_CLASSES = 10
 

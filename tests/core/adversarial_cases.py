@@ -4,7 +4,12 @@ conditional GAN."""
 import optax
 
 from gen_jax.algorithms.adversarial import make_gan_step
-from gen_jax.models.dcgan import CamelDiscriminator, CamelGenerator, MLPDiscriminator, MLPGenerator
+from gen_jax.models.gans.dcgan import (
+    CamelDiscriminator,
+    CamelGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+)
 
 
 def camel_gan_step():
@@ -17,7 +22,7 @@ def camel_gan_step():
         optax.rmsprop(4e-4),
         optax.rmsprop(8e-4),
         latent_dim=4,
-        n_critic=2,
+        num_critic_steps=2,
     )
 
 
@@ -26,8 +31,8 @@ def mlp_gan_step(kind):
     ``"wgan_gp"``."""
     settings = {
         "bn": dict(loss="minimax"),
-        "wgan_clip": dict(loss="wasserstein", n_critic=3, clip=0.01),
-        "wgan_gp": dict(loss="wasserstein", n_critic=2, gp_weight=10.0),
+        "wgan_clip": dict(loss="wasserstein", num_critic_steps=3, clip=0.01),
+        "wgan_gp": dict(loss="wasserstein", num_critic_steps=2, gp_weight=10.0),
     }[kind]
     batch_norm = kind == "bn"
     return make_gan_step(

@@ -4,9 +4,9 @@ import numpy as np
 import optax
 
 from gen_jax.algorithms.likelihood import make_likelihood_step
-from gen_jax.models.made import MADE, made_log_prob
-from gen_jax.models.pixelcnn import GatedPixelCNN, PixelCNN, pixelcnn_log_prob
-from gen_jax.models.wavenet import WaveNet, wavenet_log_prob
+from gen_jax.models.autoregressive.made import MADE, made_log_prob
+from gen_jax.models.autoregressive.pixelcnn import GatedPixelCNN, PixelCNN, pixelcnn_log_prob
+from gen_jax.models.autoregressive.wavenet import WaveNet, wavenet_log_prob
 
 
 def made_step_and_batch():

@@ -12,11 +12,11 @@ from gen_jax.algorithms.supervised import make_classifier_step
 from gen_jax.algorithms.vae_family import make_cvae_step, make_elbo_step
 from gen_jax.algorithms.variational import make_vae_step
 from gen_jax.data import ArraySource, BatchIterator
-from gen_jax.models.autoencoder import conv_autoencoder, mlp_autoencoder
+from gen_jax.models.autoencoders.autoencoder import conv_autoencoder, mlp_autoencoder
+from gen_jax.models.autoencoders.cvae import CVAE
+from gen_jax.models.autoencoders.vae import VAE, MLPDecoder, MLPEncoder, conv_vae
 from gen_jax.models.classifiers import ConvClassifier, MLPClassifier
-from gen_jax.models.cvae import CVAE
-from gen_jax.models.gmm import GaussianMixtureEM
-from gen_jax.models.vae import VAE, MLPDecoder, MLPEncoder, conv_vae
+from gen_jax.models.mixture.gaussian import GaussianMixtureEM
 
 
 def image_batch(batch_size=16, size=8, seed=0):

@@ -6,7 +6,7 @@ import numpy as np
 import optax
 
 from gen_jax.algorithms.pixel_vae import make_pixel_vae_step
-from gen_jax.models.pixel_vae import PixelVAE
+from gen_jax.models.autoencoders.pixel_vae import PixelVAE
 
 
 def pixel_vae_step_and_batch():

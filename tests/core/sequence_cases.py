@@ -4,14 +4,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from gen_jax.algorithms.em import make_em_step
-from gen_jax.models.hmm_em import (
+from gen_jax.estimators.pcfg import PCFG
+from gen_jax.models.hmm.em import (
     GaussianEmissionParams,
     GaussianEmissions,
     HiddenMarkovEM,
     HMMParams,
 )
-from gen_jax.models.pcfg import PCFG
-from gen_jax.models.pcfg_em import PCFGInsideOutsideEM
+from gen_jax.models.pcfg.em import PCFGInsideOutsideEM
 
 
 def em_hmm_step(num_states=3):

@@ -13,9 +13,9 @@ import optax
 import pytest
 
 from gen_jax.algorithms.contrastive import make_contrastive_step
+from gen_jax.algorithms.fvsbn import make_fvsbn_step
 from gen_jax.core.sharding import batch_sharding, make_mesh, shard_batch, state_shardings
 from gen_jax.core.step import compile_init, compile_step
-from gen_jax.models.sigmoid_belief import make_fvsbn_step
 from tests.core.aae_cases import aae_step, masked_labelled_image_batch, semi_supervised_aae_step
 from tests.core.adversarial_cases import camel_gan_step, conditional_gan_step, mlp_gan_step
 from tests.core.autoregressive_cases import (

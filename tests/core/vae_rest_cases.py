@@ -7,7 +7,7 @@ import optax
 
 from gen_jax.algorithms.normalised_vae import make_normalised_vae_step
 from gen_jax.algorithms.stacked import make_stack_fine_tune_step
-from gen_jax.models.face_vae import face_vae
+from gen_jax.models.autoencoders.face_vae import face_vae
 
 
 def face_vae_step():

@@ -62,10 +62,10 @@ def test_bad_classes_are_named(mock_tfds, tmp_path, name, classes, match):
 
 
 def test_wgan_horses_full_variant_reads_horses_from_train_and_test(mock_tfds, tmp_path):
-    from experiments.wgan_horses.config import get_config
-    from experiments.wgan_horses.train import _load
+    from gen_jax import launcher
 
-    config = get_config("full")
+    config = launcher.get_config("wgan_horses", "full")
+    _load = launcher.experiment_module("wgan_horses", "train")._load
     config.data_dir = str(tmp_path)
     with mock_tfds(num_examples=40) as tfds:
         raw = tfds.data_source("cifar10", split="train+test", download=False)

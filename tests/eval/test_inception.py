@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gen_jax.eval.inception import InceptionFeatures, inception_feature_network
-from gen_jax.models.inception import FIDInceptionV3, variables_from_state_dict
+from gen_jax.eval.inception_v3 import FIDInceptionV3, variables_from_state_dict
 
 
 @functools.cache

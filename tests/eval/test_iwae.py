@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import multivariate_normal
 
 from gen_jax.eval.iwae import vae_log_likelihood
-from gen_jax.models.vae import VAE, MLPDecoder, MLPEncoder
+from gen_jax.models.autoencoders.vae import VAE, MLPDecoder, MLPEncoder
 
 NOISE_VAR = 0.5
 

@@ -5,7 +5,6 @@ import json
 import numpy as np
 import pytest
 
-from experiments.gmm_digits import train as gmm_train
 from gen_jax import cli, launcher
 from gen_jax.data import load_digits
 from gen_jax.eval import (
@@ -96,7 +95,7 @@ def test_gen_jax_eval_rescores_a_run_and_rewrites_its_report(tmp_path, capsys, d
     workdir.mkdir()
     record = {"experiment": "gmm_digits", "variant": "tiny", "config": config.to_dict()}
     (workdir / "config.json").write_text(json.dumps(record))
-    reference = gmm_train.reference_images(config)
+    reference = launcher.experiment_module("gmm_digits", "train").reference_images(config)
     record_sample_quality(workdir, digits[1], reference)
     write_report(workdir, title="Gaussian mixture", config=config.to_dict(), final_metrics={})
     first = json.loads((workdir / "sample_quality.json").read_text())

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from gen_jax.models.subpixel import SubPixelConvTranspose
+from gen_jax.models.layers import SubPixelConvTranspose
 
 
 @pytest.mark.parametrize("kernel_size, stride, size", [(3, 2, 7), (3, 1, 5), (4, 2, 4), (3, 3, 4)])

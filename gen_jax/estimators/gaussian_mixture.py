@@ -1,0 +1,363 @@
+"""``GaussianMixture``: a scikit-learn-style estimator over the on-device EM fit.
+
+The whole fit, ``n_init`` restarts included, is one jitted call: restarts are vmapped
+and each runs EM to convergence in a ``lax.while_loop``. The data are sharded over every
+visible device (padded with zero-weight rows to a multiple of the device count), so the
+E-step statistics are summed across devices by the compiler.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import warnings
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from gen_jax.algorithms.em import EMResult, best_of_restarts, fit_em
+from gen_jax.core.sharding import pad_and_shard
+from gen_jax.estimators.validation import check_matrix, check_sample_weight
+from gen_jax.models.mixture.gaussian import (
+    GaussianMixtureEM,
+    GaussianMixtureParams,
+    covariances_from_precisions_cholesky,
+    log_joint,
+)
+from gen_jax.models.mixture.kmeans import kmeans_plusplus, lloyd
+
+INIT_METHODS = ("kmeans", "k-means++", "random", "random_from_data")
+
+
+def _as_jax_float(x: np.ndarray) -> np.ndarray:
+    """Float64 data stay float64 only under ``jax_enable_x64``; otherwise float32."""
+    return x.astype(jax.dtypes.canonicalize_dtype(x.dtype), copy=False)
+
+
+def _initial_responsibilities(key, x, weights, num_components, method):
+    if method == "random":
+        resp = jax.random.uniform(key, (x.shape[0], num_components), x.dtype)
+        return resp / jnp.sum(resp, axis=1, keepdims=True)
+    if method == "random_from_data":
+        chosen = jax.random.choice(
+            key, x.shape[0], (num_components,), replace=False, p=weights / jnp.sum(weights)
+        )
+        return (
+            jnp.zeros((x.shape[0], num_components), x.dtype)
+            .at[chosen, jnp.arange(num_components)]
+            .set(1.0)
+        )
+    filled = jnp.where(jnp.isnan(x), jnp.nanmean(x, axis=0), x)
+    centers = kmeans_plusplus(filled, num_components, key=key, weights=weights)
+    if method == "kmeans":
+        _, labels = lloyd(filled, centers, weights=weights)
+    else:
+        labels = jnp.argmin(jnp.sum((filled[:, None] - centers[None]) ** 2, axis=2), axis=1)
+    return jax.nn.one_hot(labels, num_components, dtype=x.dtype)
+
+
+def _initial_params(key, x, weights, user, model, num_components, method):
+    resp = _initial_responsibilities(key, x, weights, num_components, method)
+    params = model.m_step(model.statistics(x, resp, weights))
+    if user["weights"] is not None:
+        params = params.replace(weights=user["weights"])
+    if user["means"] is not None:
+        params = params.replace(means=user["means"])
+    if user["precisions_cholesky"] is not None:
+        params = params.replace(
+            precisions_cholesky=user["precisions_cholesky"],
+            covariances=covariances_from_precisions_cholesky(
+                user["precisions_cholesky"], model.covariance_type
+            ),
+        )
+    return params
+
+
+@functools.partial(jax.jit, static_argnames=("model", "num_components", "method", "max_iter"))
+def _fit_restarts(x, weights, keys, user, tol, *, model, num_components, method, max_iter):
+    def one_restart(key):
+        params = _initial_params(key, x, weights, user, model, num_components, method)
+        return fit_em(model, params, x, weights=weights, tol=tol, max_iter=max_iter)
+
+    return best_of_restarts(jax.vmap(one_restart)(keys))
+
+
+def _precisions_cholesky_from_precisions(precisions, covariance_type):
+    if covariance_type in ("diag", "spherical"):
+        return np.sqrt(np.where(precisions > 0, precisions, np.nan))
+    if covariance_type == "tied":
+        return np.linalg.cholesky(precisions)
+    return np.stack([np.linalg.cholesky(p) for p in precisions])
+
+
+def _covariance_shape(covariance_type, k, d):
+    return {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}[covariance_type]
+
+
+class GaussianMixture:
+    """Gaussian mixture fitted by EM, with scikit-learn's constructor and attributes.
+
+    Args:
+        n_components: number of mixture components ``K``.
+        covariance_type: ``"full"``, ``"tied"``, ``"diag"`` (treats NaN as missing) or
+            ``"spherical"``.
+        tol: stop when the mean log-likelihood per sample changes by less than this.
+        reg_covar: non-negative floor added to every variance.
+        max_iter: the most EM iterations per restart.
+        n_init: restarts (run in parallel with vmap); the best lower bound is kept.
+        init_params: ``"kmeans"`` (k-means++ then Lloyd), ``"k-means++"``, ``"random"``
+            (random responsibilities) or ``"random_from_data"``.
+        weights_init: ``[K]`` initial weights.
+        means_init: ``[K, D]`` initial means.
+        precisions_init: initial precision matrices, shaped like the covariances.
+        random_state: integer seed used when ``fit`` gets no ``key``.
+
+    Attributes (after ``fit``):
+        weights_, means_, covariances_, precisions_, precisions_cholesky_: numpy arrays.
+        converged_, n_iter_, lower_bound_: as in scikit-learn.
+        log_likelihood_history_: ``[n_iter_]`` mean log-likelihood per iteration.
+    """
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        covariance_type: str = "full",
+        tol: float = 1e-3,
+        reg_covar: float = 1e-6,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weights_init=None,
+        means_init=None,
+        precisions_init=None,
+        random_state: int = 0,
+    ):
+        if not isinstance(n_components, int) or n_components < 1:
+            raise ValueError(f"n_components={n_components!r}: must be an int >= 1")
+        if init_params not in INIT_METHODS:
+            raise ValueError(f"init_params={init_params!r}; choose one of {INIT_METHODS}")
+        for name, value, least in (
+            ("tol", tol, 0),
+            ("max_iter", max_iter, 1),
+            ("n_init", n_init, 1),
+        ):
+            if not value >= least:
+                raise ValueError(f"{name}={value!r}: must be >= {least}")
+        self.model = GaussianMixtureEM(covariance_type, reg_covar)
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol, self.reg_covar, self.max_iter, self.n_init = tol, reg_covar, max_iter, n_init
+        self.init_params = init_params
+        self.weights_init, self.means_init = weights_init, means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+
+    # -- fitting ---------------------------------------------------------------------------
+    def _user_arrays(self, num_features, dtype, shift):
+        k, d = self.n_components, num_features
+        user = {"weights": None, "means": None, "precisions_cholesky": None}
+        if self.weights_init is not None:
+            weights = np.asarray(self.weights_init, dtype)
+            if weights.shape != (k,) or (weights < 0).any() or abs(weights.sum() - 1) > 1e-6:
+                raise ValueError(
+                    f"weights_init must be {k} non-negative numbers summing to 1; got shape "
+                    f"{weights.shape} summing to {weights.sum():.6g}"
+                )
+            user["weights"] = weights
+        if self.means_init is not None:
+            means = np.asarray(self.means_init, dtype)
+            if means.shape != (k, d):
+                raise ValueError(f"means_init has shape {means.shape}; expected ({k}, {d})")
+            user["means"] = means - shift
+        if self.precisions_init is not None:
+            precisions = np.asarray(self.precisions_init, np.float64)
+            expected = _covariance_shape(self.covariance_type, k, d)
+            if precisions.shape != expected:
+                raise ValueError(
+                    f"precisions_init has shape {precisions.shape}; expected "
+                    f"{expected} for covariance_type={self.covariance_type!r}"
+                )
+            try:
+                factor = _precisions_cholesky_from_precisions(precisions, self.covariance_type)
+            except np.linalg.LinAlgError:
+                factor = np.full(expected, np.nan)
+            if not np.isfinite(factor).all():
+                raise ValueError("precisions_init must be positive (definite)")
+            user["precisions_cholesky"] = factor.astype(dtype)
+        return user
+
+    def fit(self, X, y=None, *, sample_weight=None, key: jax.Array | None = None):
+        """Fit by EM from ``n_init`` starts; returns ``self``.
+
+        Args:
+            X: ``[N, D]`` data; NaN marks a missing entry (``covariance_type="diag"`` only).
+            y: ignored (scikit-learn compatibility).
+            sample_weight: ``[N]`` non-negative weights.
+            key: PRNG key for initialisation; ``random_state`` by default.
+        """
+        x = _as_jax_float(check_matrix(X, allow_nan=self.covariance_type == "diag"))
+        if np.isnan(x).all(axis=0).any():
+            raise ValueError("X has a feature with no observed value; drop that column")
+        weights = check_sample_weight(sample_weight, x.shape[0], x.dtype)
+        if np.count_nonzero(weights) < self.n_components:
+            raise ValueError(
+                f"n_components={self.n_components} but X has only "
+                f"{np.count_nonzero(weights)} samples (with non-zero weight); use at most "
+                "that many components"
+            )
+        shift = np.nansum(x * weights[:, None], 0) / np.sum(weights * ~np.isnan(x).T, 1)
+        user = self._user_arrays(x.shape[1], x.dtype, shift)
+        x_sharded, w_sharded = pad_and_shard(x - shift, weights)
+        key = jax.random.key(self.random_state) if key is None else key
+        result: EMResult = _fit_restarts(
+            x_sharded,
+            w_sharded,
+            jax.random.split(key, self.n_init),
+            user,
+            jnp.asarray(self.tol, x.dtype),
+            model=self.model,
+            num_components=self.n_components,
+            method=self.init_params,
+            max_iter=self.max_iter,
+        )
+        result = jax.device_get(result)
+        self._store(result, shift, float(np.sum(weights)))
+        return self
+
+    def _store(self, result: EMResult, shift, total_weight):
+        params = result.params
+        arrays = [np.asarray(leaf) for leaf in jax.tree.leaves(params)]
+        if not all(np.isfinite(a).all() for a in arrays):
+            raise ValueError(
+                "Fitting the mixture failed: some components have ill-defined covariance "
+                "(singleton or collapsed samples). Decrease n_components, increase reg_covar, "
+                "scale the data, or pass float64 data."
+            )
+        self.weights_ = np.asarray(params.weights)
+        self.means_ = np.asarray(params.means) + shift
+        self.covariances_ = np.asarray(params.covariances)
+        self.precisions_cholesky_ = np.asarray(params.precisions_cholesky)
+        self.precisions_ = np.asarray(
+            covariances_precisions(self.precisions_cholesky_, self.covariance_type)
+        )
+        self.converged_ = bool(result.converged)
+        self.n_iter_ = int(result.num_iterations)
+        self.lower_bound_ = float(result.lower_bound)
+        self.log_likelihood_history_ = np.asarray(result.log_likelihood)[: self.n_iter_]
+        empty = np.flatnonzero(self.weights_ * total_weight < 1.0)
+        if empty.size:
+            warnings.warn(
+                f"components {empty.tolist()} hold less than one sample's worth of "
+                "responsibility; reg_covar keeps them finite, but fewer components (or "
+                "another initialisation) would describe the data better",
+                stacklevel=3,
+            )
+        if not self.converged_:
+            warnings.warn(
+                f"EM did not converge in max_iter={self.max_iter} iterations (tol={self.tol}); "
+                "increase max_iter or tol, or try another initialisation",
+                stacklevel=3,
+            )
+
+    # -- inference -------------------------------------------------------------------------
+    def _check_fitted(self):
+        if not hasattr(self, "weights_"):
+            raise RuntimeError("this GaussianMixture is not fitted yet; call fit(X) first")
+
+    def _params(self):
+        return GaussianMixtureParams(
+            weights=jnp.asarray(self.weights_),
+            means=jnp.asarray(self.means_),
+            covariances=jnp.asarray(self.covariances_),
+            precisions_cholesky=jnp.asarray(self.precisions_cholesky_),
+        )
+
+    def _log_joint(self, X):
+        self._check_fitted()
+        x = check_matrix(X, allow_nan=self.covariance_type == "diag")
+        if x.shape[1] != self.means_.shape[1]:
+            raise ValueError(
+                f"X has {x.shape[1]} features but the mixture was fitted on {self.means_.shape[1]}"
+            )
+        return _log_joint_jit(
+            self._params(), jnp.asarray(x.astype(self.means_.dtype)), self.covariance_type
+        )
+
+    def score_samples(self, X) -> np.ndarray:
+        """``[N]`` log-density of each sample."""
+        return np.asarray(jax.nn.logsumexp(self._log_joint(X), axis=1))
+
+    def score(self, X, y=None) -> float:
+        """Mean log-density per sample."""
+        return float(np.mean(self.score_samples(X)))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """``[N, K]`` posterior component probabilities (responsibilities)."""
+        return np.asarray(jax.nn.softmax(self._log_joint(X), axis=1))
+
+    def predict(self, X) -> np.ndarray:
+        """``[N]`` most probable component of each sample."""
+        return np.asarray(jnp.argmax(self._log_joint(X), axis=1))
+
+    def fit_predict(self, X, y=None, **fit_kwargs) -> np.ndarray:
+        """``fit(X)`` then ``predict(X)``."""
+        return self.fit(X, **fit_kwargs).predict(X)
+
+    def sample(self, n_samples: int = 1, *, key: jax.Array | None = None):
+        """Draw ``(X [n, D], components [n])`` by ancestral sampling."""
+        self._check_fitted()
+        if not isinstance(n_samples, int) or n_samples < 1:
+            raise ValueError(f"n_samples={n_samples!r}: must be an int >= 1")
+        key = jax.random.key(self.random_state) if key is None else key
+        x, labels = _sample_jit(self._params(), key, n_samples, self.covariance_type)
+        return np.asarray(x), np.asarray(labels)
+
+    def _n_parameters(self) -> int:
+        k, d = self.means_.shape
+        covariance = {
+            "full": k * d * (d + 1) // 2,
+            "tied": d * (d + 1) // 2,
+            "diag": k * d,
+            "spherical": k,
+        }[self.covariance_type]
+        return covariance + k * d + k - 1
+
+    def bic(self, X) -> float:
+        """Bayesian information criterion on ``X`` (lower is better)."""
+        n = check_matrix(X, allow_nan=True).shape[0]
+        return -2 * self.score(X) * n + self._n_parameters() * math.log(n)
+
+    def aic(self, X) -> float:
+        """Akaike information criterion on ``X`` (lower is better)."""
+        n = check_matrix(X, allow_nan=True).shape[0]
+        return -2 * self.score(X) * n + 2 * self._n_parameters()
+
+
+def covariances_precisions(precisions_cholesky, covariance_type):
+    """Precision matrices from their Cholesky factors (scikit-learn's ``precisions_``)."""
+    if covariance_type in ("diag", "spherical"):
+        return precisions_cholesky**2
+    if covariance_type == "tied":
+        return precisions_cholesky @ precisions_cholesky.T
+    return np.einsum("kij,klj->kil", precisions_cholesky, precisions_cholesky)
+
+
+_log_joint_jit = jax.jit(log_joint, static_argnums=2)
+
+
+@functools.partial(jax.jit, static_argnums=(2, 3))
+def _sample_jit(params, key, n_samples, covariance_type):
+    label_key, noise_key = jax.random.split(key)
+    labels = jax.random.categorical(label_key, jnp.log(params.weights), shape=(n_samples,))
+    noise = jax.random.normal(noise_key, (n_samples, params.means.shape[1]), params.means.dtype)
+    means = params.means[labels]
+    if covariance_type == "full":
+        scale = jnp.linalg.cholesky(params.covariances)[labels]
+        return means + jnp.einsum("nde,ne->nd", scale, noise), labels
+    if covariance_type == "tied":
+        return means + noise @ jnp.linalg.cholesky(params.covariances).T, labels
+    if covariance_type == "diag":
+        return means + noise * jnp.sqrt(params.covariances[labels]), labels
+    return means + noise * jnp.sqrt(params.covariances[labels])[:, None], labels

@@ -1,0 +1,492 @@
+r"""``LatentDirichletAllocation``: a scikit-learn-style topic model over on-device fits.
+
+Three fitting methods share one estimator:
+
+- ``"batch"``: variational Bayes (Blei, Ng & Jordan, 2003) on the shared EM machinery
+  (:func:`~gen_jax.algorithms.em.fit_em`): ``max_iter`` full passes in one
+  ``lax.while_loop``, the corpus sharded over every device;
+- ``"online"``: online variational Bayes (Hoffman, Blei & Bach, 2010), ``max_iter``
+  epochs of consecutive minibatches in one ``lax.scan`` (:mod:`~gen_jax.models.lda.online`);
+- ``"gibbs"``: collapsed Gibbs sampling with parallel sweeps over documents
+  (:mod:`~gen_jax.models.lda.gibbs`), ``max_iter`` sweeps; ``components_`` is then
+  :math:`n_{kw} + \eta`, the posterior Dirichlet of the topics given the last sample.
+
+**Score and perplexity** follow scikit-learn exactly, so the numbers can be compared: for
+documents ``X`` (held out or not) with :math:`\gamma_d` inferred by the E-step with the
+topics held fixed, ``score(X)`` is the evidence lower bound
+
+.. math::
+    \mathcal L(X) = \sum_d \Big(\sum_w n_{dw} \log\sum_k e^{E[\log\theta_{dk}] +
+    E[\log\beta_{kw}]} + E_q[\log p(\theta_d\mid\alpha) - \log q(\theta_d)]\Big)
+    + \sum_k E_q[\log p(\beta_k\mid\eta) - \log q(\beta_k)],
+
+an approximation of :math:`\log p(X)` (a lower bound on it, with
+:math:`E[\log\beta]` under :math:`q(\beta)=\mathrm{Dir}(\lambda)`, ``components_``), and
+``perplexity(X)`` is :math:`\exp(-\mathcal L(X) / \sum_{d,w} n_{dw})`, the per-word
+perplexity bound (lower is better; scikit-learn's ``perplexity(X)``). The last,
+corpus-level term does not depend on ``X``, grows with ``K`` and ``V``, and dominates when
+``X`` is a small held-out set; ``score_samples(X)`` gives the per-document terms without it
+and ``perplexity(X, corpus_term=False)`` is :math:`\exp(-\sum_d
+\text{score\_samples}(X)_d / \sum_{d,w} n_{dw})`, the per-word held-out perplexity bound
+of the documents alone, which is comparable across ``K`` and held-out set sizes.
+
+References:
+    Blei, Ng & Jordan (2003), Latent Dirichlet allocation, JMLR 3.
+    Hoffman, Blei & Bach (2010), Online learning for latent Dirichlet allocation, NIPS.
+    Griffiths & Steyvers (2004), Finding scientific topics, PNAS 101.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import NamedSharding, PartitionSpec
+
+from gen_jax.algorithms.em import fit_em
+from gen_jax.core.sharding import make_mesh, pad_and_shard
+from gen_jax.estimators.lda_input import check_counts, padded_documents, padded_tokens
+from gen_jax.models.lda.coherence import umass_coherence
+from gen_jax.models.lda.gibbs import run_gibbs
+from gen_jax.models.lda.online import check_learning_schedule, online_update
+from gen_jax.models.lda.vb import (
+    Documents,
+    LDAParams,
+    LDAVariationalEM,
+    dirichlet_expectation,
+    initial_topic_word,
+    topic_word_bound,
+)
+
+METHODS = ("batch", "online", "gibbs")
+
+
+def _float_dtype():
+    return jax.dtypes.canonicalize_dtype(np.float64)  # float64 only under jax_enable_x64
+
+
+@functools.partial(jax.jit, static_argnames=("model", "max_iter"))
+def _fit_batch(docs, weights, params, tol, *, model, max_iter):
+    return fit_em(model, params, docs, weights=weights, tol=tol, max_iter=max_iter)
+
+
+@functools.partial(
+    jax.jit,
+    static_argnames=("model", "num_epochs", "num_documents", "learning_decay", "learning_offset"),
+)
+def _fit_online(
+    params,
+    batches,
+    weights,
+    first_batch,
+    *,
+    model,
+    num_epochs,
+    num_documents,
+    learning_decay,
+    learning_offset,
+):
+    num_batches = weights.shape[0]
+
+    def body(params, index):
+        pick = lambda leaf: leaf[index % num_batches]
+        return online_update(
+            model,
+            params,
+            jax.tree.map(pick, batches),
+            pick(weights),
+            first_batch + index,
+            num_documents=num_documents,
+            learning_decay=learning_decay,
+            learning_offset=learning_offset,
+        )
+
+    params, metrics = jax.lax.scan(body, params, jnp.arange(num_epochs * num_batches))
+    return params, metrics["bound_per_document"]
+
+
+_run_gibbs = jax.jit(
+    run_gibbs,
+    static_argnames=(
+        "num_topics",
+        "num_words",
+        "num_sweeps",
+        "doc_topic_prior",
+        "topic_word_prior",
+    ),
+)
+
+
+@functools.partial(jax.jit, static_argnames="model")
+def _infer_and_bound(params, docs, *, model):
+    gamma = model.infer(params, docs)
+    return gamma, model.document_bound(params, docs, gamma)
+
+
+@functools.partial(jax.jit, static_argnames="max_words")
+def _sample_counts(key, topic_mixture, topics, lengths, *, max_words):
+    log_word_probs = jnp.log(topic_mixture @ topics)  # [D, V]
+    words = jax.random.categorical(key, log_word_probs[:, None, :], shape=(len(lengths), max_words))
+    present = jnp.arange(max_words)[None, :] < lengths[:, None]
+    one_hot = jax.nn.one_hot(words, topics.shape[1], dtype=jnp.int32)
+    return jnp.sum(one_hot * present[..., None].astype(jnp.int32), axis=1)
+
+
+class LatentDirichletAllocation:
+    """Latent Dirichlet allocation with scikit-learn's constructor, methods and attributes.
+
+    Args:
+        n_components: number of topics ``K``.
+        doc_topic_prior: :math:`\\alpha > 0`; ``1 / K`` by default.
+        topic_word_prior: :math:`\\eta > 0`; ``1 / K`` by default (as scikit-learn).
+        method: ``"batch"``, ``"online"`` or ``"gibbs"`` (see the module docstring).
+        max_iter: passes over the corpus (batch: VB iterations; online: epochs; gibbs:
+            sweeps).
+        tol: batch only: stop when the bound per document changes by less than this;
+            ``0`` runs ``max_iter`` iterations, as scikit-learn does.
+        batch_size: online minibatch size.
+        learning_decay, learning_offset: online step sizes
+            :math:`\\rho_t = (\\tau_0 + t)^{-\\kappa}`.
+        total_samples: the corpus size assumed by :meth:`partial_fit`.
+        mean_change_tol, max_doc_update_iter: per-document E-step stopping rule.
+        components_init: ``[K, V]`` positive starting :math:`\\lambda` (VB methods);
+            random :math:`\\mathrm{Gamma}(100, 1/100)` entries by default.
+        random_state: integer seed used when ``fit`` gets no ``key``.
+
+    Attributes (after ``fit``):
+        components_: ``[K, V]`` :math:`\\lambda` (unnormalised topic-word Dirichlet).
+        topic_word_: ``[K, V]`` topics, rows of ``components_`` normalised.
+        exp_dirichlet_component_: ``[K, V]`` :math:`\\exp E[\\log\\beta]`.
+        doc_topic_prior_, topic_word_prior_, n_features_in_, n_iter_, n_batch_iter_.
+        bound_history_: batch: the bound per document entering each iteration; online: the
+            minibatch estimate of it after each minibatch; gibbs: :math:`\\log p(w\\mid z)`
+            per token after each sweep.
+    """
+
+    def __init__(
+        self,
+        n_components: int = 10,
+        *,
+        doc_topic_prior: float | None = None,
+        topic_word_prior: float | None = None,
+        method: str = "batch",
+        max_iter: int = 10,
+        tol: float = 0.0,
+        batch_size: int = 128,
+        learning_decay: float = 0.7,
+        learning_offset: float = 10.0,
+        total_samples: int = 1_000_000,
+        mean_change_tol: float = 1e-3,
+        max_doc_update_iter: int = 100,
+        components_init=None,
+        random_state: int = 0,
+    ):
+        if not isinstance(n_components, int) or n_components < 1:
+            raise ValueError(f"n_components={n_components!r}: must be an int >= 1")
+        if method not in METHODS:
+            raise ValueError(f"method={method!r}; choose one of {METHODS}")
+        for name, value, least in (
+            ("max_iter", max_iter, 1),
+            ("batch_size", batch_size, 1),
+            ("total_samples", total_samples, 1),
+            ("tol", tol, 0),
+        ):
+            if not value >= least:
+                raise ValueError(f"{name}={value!r}: must be >= {least}")
+        check_learning_schedule(learning_decay, learning_offset)
+        self.n_components, self.method, self.max_iter, self.tol = (
+            n_components,
+            method,
+            max_iter,
+            tol,
+        )
+        self.doc_topic_prior = doc_topic_prior
+        self.topic_word_prior = topic_word_prior
+        self.doc_topic_prior_ = 1.0 / n_components if doc_topic_prior is None else doc_topic_prior
+        self.topic_word_prior_ = (
+            1.0 / n_components if topic_word_prior is None else topic_word_prior
+        )
+        self.batch_size, self.total_samples = batch_size, total_samples
+        self.learning_decay, self.learning_offset = learning_decay, learning_offset
+        self.mean_change_tol, self.max_doc_update_iter = mean_change_tol, max_doc_update_iter
+        self.model = LDAVariationalEM(
+            float(self.doc_topic_prior_),
+            float(self.topic_word_prior_),
+            float(mean_change_tol),
+            int(max_doc_update_iter),
+        )
+        self.components_init = components_init
+        self.random_state = random_state
+
+    # -- fitting ---------------------------------------------------------------------------
+    def _initial_params(self, key, num_words, dtype) -> LDAParams:
+        if self.components_init is None:
+            return initial_topic_word(key, self.n_components, num_words, dtype)
+        init = np.asarray(self.components_init, np.float64)
+        if init.shape != (self.n_components, num_words) or not (init > 0).all():
+            raise ValueError(
+                f"components_init must be positive with shape (n_components, n_words) = "
+                f"({self.n_components}, {num_words}); got shape {init.shape}"
+            )
+        return LDAParams(topic_word=jnp.asarray(init, dtype))
+
+    def fit(self, X, y=None, *, key: jax.Array | None = None):
+        """Fit to document-word counts ``X`` ``[D, V]`` (dense or scipy sparse); returns self.
+
+        Empty documents are rejected. ``key`` seeds the initialisation (and the Gibbs
+        sampler); ``random_state`` by default.
+        """
+        matrix = check_counts(X, allow_empty=False)
+        key = jax.random.key(self.random_state) if key is None else key
+        init_key, gibbs_key = jax.random.split(key)
+        dtype = _float_dtype()
+        num_documents, num_words = matrix.shape
+        self.n_features_in_ = num_words
+        if self.method == "gibbs":
+            self._fit_gibbs(matrix, gibbs_key)
+            return self
+        params = self._initial_params(init_key, num_words, dtype)
+        if self.method == "batch":
+            counts, word_ids = padded_documents(matrix, dtype)
+            weights = np.ones(num_documents, dtype)
+            counts, sharded_weights = pad_and_shard(counts, weights)
+            word_ids, _ = pad_and_shard(word_ids, weights)
+            result = _fit_batch(
+                Documents(counts=counts, word_ids=word_ids),
+                sharded_weights,
+                params,
+                jnp.asarray(self.tol, dtype),
+                model=self.model,
+                max_iter=self.max_iter,
+            )
+            result = jax.device_get(result)
+            self.n_iter_ = int(result.num_iterations)
+            self.n_batch_iter_ = self.n_iter_
+            self.bound_history_ = np.asarray(result.log_likelihood)[: self.n_iter_]
+            self._store(result.params.topic_word)
+            return self
+        self.n_batch_iter_ = 0
+        self.bound_history_ = self._online_passes(matrix, params, self.max_iter, num_documents)
+        self.n_iter_ = self.max_iter
+        return self
+
+    def _online_passes(self, matrix, params, num_epochs, num_documents) -> np.ndarray:
+        """Online VB over ``matrix`` in consecutive minibatches (each padded to a multiple of
+        the device count and sharded); stores the topics, returns the bound history."""
+        dtype = _float_dtype()
+        counts, word_ids = padded_documents(matrix, dtype)
+        num_batches = -(-matrix.shape[0] // self.batch_size)
+        mesh = make_mesh()
+        width = -(-min(self.batch_size, matrix.shape[0]) // mesh.size) * mesh.size
+        total = num_batches * width
+        starts = np.arange(num_batches) * self.batch_size
+        rows = starts[:, None] + np.arange(width)[None, :]
+        valid = (np.arange(width)[None, :] < self.batch_size) & (rows < matrix.shape[0])
+        rows = np.where(valid, rows, 0).reshape(total)
+        sharding = NamedSharding(mesh, PartitionSpec(None, mesh.axis_names[0]))
+        place = lambda array: jax.device_put(array.reshape(num_batches, width, -1), sharding)
+        batches = Documents(counts=place(counts[rows]), word_ids=place(word_ids[rows]))
+        weights = jax.device_put(valid.astype(dtype), sharding)
+        params, history = _fit_online(
+            params,
+            batches,
+            weights,
+            jnp.asarray(self.n_batch_iter_ + 1, jnp.int32),
+            model=self.model,
+            num_epochs=num_epochs,
+            num_documents=float(num_documents),
+            learning_decay=float(self.learning_decay),
+            learning_offset=float(self.learning_offset),
+        )
+        self.n_batch_iter_ += num_epochs * num_batches
+        self._store(params.topic_word)
+        return np.asarray(history)
+
+    def partial_fit(self, X, y=None, *, key: jax.Array | None = None):
+        """One online-VB pass over ``X`` in minibatches of ``batch_size``, treating the
+        stream as a corpus of ``total_samples`` documents; returns self.
+
+        The first call initialises :math:`\\lambda` (from ``key``); later calls continue
+        the step-size schedule. ``X`` must keep the vocabulary of the first call.
+        """
+        first = not hasattr(self, "components_")
+        matrix = check_counts(
+            X, num_words=None if first else self.n_features_in_, allow_empty=False
+        )
+        if first:
+            key = jax.random.key(self.random_state) if key is None else key
+            params = self._initial_params(jax.random.split(key)[0], matrix.shape[1], _float_dtype())
+            self.n_features_in_, self.n_batch_iter_, self.n_iter_ = matrix.shape[1], 0, 0
+            self.bound_history_ = np.zeros(0)
+        else:
+            params = LDAParams(topic_word=jnp.asarray(self.components_, _float_dtype()))
+        history = self._online_passes(matrix, params, 1, self.total_samples)
+        self.bound_history_ = np.concatenate([self.bound_history_, history])
+        self.n_iter_ += 1
+        return self
+
+    def _fit_gibbs(self, matrix, key):
+        tokens, mask = padded_tokens(matrix)
+        state, history = _run_gibbs(
+            key,
+            jnp.asarray(tokens),
+            jnp.asarray(mask),
+            num_topics=self.n_components,
+            num_words=matrix.shape[1],
+            num_sweeps=self.max_iter,
+            doc_topic_prior=float(self.doc_topic_prior_),
+            topic_word_prior=float(self.topic_word_prior_),
+        )
+        self.n_iter_ = self.n_batch_iter_ = self.max_iter
+        self.bound_history_ = np.asarray(history) / mask.sum()
+        self._store(np.asarray(state.topic_word) + self.topic_word_prior_)
+
+    def _store(self, topic_word):
+        topic_word = np.asarray(topic_word)
+        if not np.isfinite(topic_word).all():
+            raise ValueError(
+                "LDA fitting gave non-finite topics; check the counts for huge values, or run "
+                "under jax_enable_x64"
+            )
+        self.components_ = topic_word
+        self.topic_word_ = topic_word / topic_word.sum(axis=1, keepdims=True)
+        self.exp_dirichlet_component_ = np.exp(np.asarray(dirichlet_expectation(topic_word)))
+
+    # -- inference -------------------------------------------------------------------------
+    def _check_fitted(self):
+        if not hasattr(self, "components_"):
+            raise RuntimeError(
+                "this LatentDirichletAllocation is not fitted yet; call fit(X) first"
+            )
+
+    def _infer(self, X, name="X"):
+        self._check_fitted()
+        matrix = check_counts(X, num_words=self.n_features_in_, name=name)
+        dtype = _float_dtype()
+        counts, word_ids = padded_documents(matrix, dtype)
+        params = LDAParams(topic_word=jnp.asarray(self.components_, dtype))
+        docs = Documents(counts=jnp.asarray(counts), word_ids=jnp.asarray(word_ids))
+        gamma, bound = _infer_and_bound(params, docs, model=self.model)
+        return np.asarray(gamma), np.asarray(bound), matrix
+
+    def transform(self, X) -> np.ndarray:
+        """``[D, K]`` document-topic distributions :math:`\\gamma_d / \\sum_k \\gamma_{dk}` of
+        (possibly new) documents, inferred with the topics held fixed."""
+        gamma, _, _ = self._infer(X)
+        return gamma / gamma.sum(axis=1, keepdims=True)
+
+    def fit_transform(self, X, y=None, **fit_kwargs) -> np.ndarray:
+        """``fit(X)`` then ``transform(X)``."""
+        return self.fit(X, **fit_kwargs).transform(X)
+
+    def score_samples(self, X) -> np.ndarray:
+        """``[D]`` per-document bound terms :math:`E_q[\\log p(w_d\\mid\\theta_d,\\beta) +
+        \\log p(\\theta_d\\mid\\alpha) - \\log q(\\theta_d)]`; their sum is ``score(X)``
+        without the corpus-level term."""
+        return self._infer(X)[1]
+
+    def score(self, X, y=None) -> float:
+        """:math:`\\mathcal L(X)`, the evidence lower bound of the documents ``X`` ``[D, V]``
+        including the corpus-level topic term, summed (not per word): scikit-learn's
+        ``score(X)`` (see the module docstring)."""
+        corpus_term = topic_word_bound(jnp.asarray(self.components_), self.topic_word_prior_)
+        return float(np.sum(self.score_samples(X)) + float(corpus_term))
+
+    def perplexity(self, X, *, corpus_term: bool = True) -> float:
+        """Per-word perplexity bound of the documents ``X`` ``[D, V]`` (e.g. held out).
+
+        By default :math:`\\exp(-\\text{score}(X) / \\text{words in } X)`, scikit-learn's
+        ``perplexity(X)``. ``corpus_term=False`` leaves out the corpus-level topic term
+        (which does not depend on ``X`` and dominates for small held-out sets):
+        :math:`\\exp(-\\sum_d \\text{score\\_samples}(X)_d / \\text{words in } X)`.
+
+        Raises:
+            ValueError: if ``X`` holds no words, or has another vocabulary size.
+        """
+        num_tokens = float(check_counts(X, num_words=self.n_features_in_).sum())
+        if num_tokens == 0:
+            raise ValueError("X holds no words; perplexity is per word")
+        bound = self.score(X) if corpus_term else float(np.sum(self.score_samples(X)))
+        return float(np.exp(-bound / num_tokens))
+
+    def top_words(self, n_top_words: int = 10, vocabulary=None):
+        """Each topic's most probable words, most probable first.
+
+        Args:
+            n_top_words: words per topic.
+            vocabulary: ``None`` for ids, or the words naming the columns (a sequence or a
+                :class:`~gen_jax.data.bag_of_words.Vocabulary`).
+
+        Returns:
+            ``[K, n_top_words]`` ids, or a list of ``K`` lists of words.
+        """
+        self._check_fitted()
+        if not isinstance(n_top_words, int) or not 1 <= n_top_words <= self.n_features_in_:
+            raise ValueError(
+                f"n_top_words={n_top_words!r}: pass an int in [1, {self.n_features_in_}]"
+            )
+        ids = np.argsort(-self.components_, axis=1, kind="stable")[:, :n_top_words]
+        if vocabulary is None:
+            return ids
+        words = list(getattr(vocabulary, "words", vocabulary))
+        if len(words) != self.n_features_in_:
+            raise ValueError(
+                f"vocabulary has {len(words)} words but the model was fitted on "
+                f"{self.n_features_in_}; pass the vocabulary that built the training counts"
+            )
+        return [[words[i] for i in row] for row in ids]
+
+    def coherence(self, X, n_top_words: int = 10, *, smoothing=1.0, mean=False) -> np.ndarray:
+        """``[K]`` UMass coherence of each topic's top words on the corpus ``X``
+        (:func:`~gen_jax.models.lda.coherence.umass_coherence`)."""
+        matrix = check_counts(X, num_words=getattr(self, "n_features_in_", None))
+        return umass_coherence(matrix, self.top_words(n_top_words), smoothing=smoothing, mean=mean)
+
+    # -- generation ------------------------------------------------------------------------
+    def _sample(self, topic_mixture, lengths, key):
+        lengths = np.asarray(lengths)
+        if lengths.dtype.kind not in "iu" or (lengths < 0).any():
+            raise ValueError(f"n_words={lengths.tolist()!r}: pass a non-negative int")
+        key = jax.random.key(self.random_state) if key is None else key
+        counts = _sample_counts(
+            key,
+            jnp.asarray(topic_mixture, _float_dtype()),
+            jnp.asarray(self.topic_word_, _float_dtype()),
+            jnp.asarray(lengths, jnp.int32),
+            max_words=max(1, int(lengths.max())),
+        )
+        return np.asarray(counts)
+
+    def sample_similar(self, X, n_words: int | None = None, *, key: jax.Array | None = None):
+        """New documents like the rows of ``X``: infer each one's topic mixture
+        :math:`\\theta_d` (``transform``), then draw words :math:`z \\sim \\theta_d`,
+        :math:`w \\sim \\beta_z`.
+
+        Args:
+            X: ``[D, V]`` counts of the documents to imitate.
+            n_words: words per new document; each original's length by default.
+            key: PRNG key; ``random_state`` by default.
+
+        Returns:
+            ``[D, V]`` int counts of the new documents.
+        """
+        topic_mixture = self.transform(X)
+        if n_words is None:
+            lengths = np.rint(np.asarray(check_counts(X).sum(axis=1)).ravel()).astype(np.int64)
+        else:
+            lengths = np.full(len(topic_mixture), n_words)
+        return self._sample(topic_mixture, lengths, key)
+
+    def sample(self, n_documents: int, n_words: int, *, key: jax.Array | None = None):
+        """``(counts [n, V], topic_mixture [n, K])``: documents from the generative process,
+        :math:`\\theta \\sim \\mathrm{Dir}(\\alpha)` and ``n_words`` words each."""
+        self._check_fitted()
+        if not isinstance(n_documents, int) or n_documents < 1:
+            raise ValueError(f"n_documents={n_documents!r}: must be an int >= 1")
+        key = jax.random.key(self.random_state) if key is None else key
+        mixture_key, word_key = jax.random.split(key)
+        alpha = jnp.full(self.n_components, self.doc_topic_prior_, _float_dtype())
+        mixture = np.asarray(jax.random.dirichlet(mixture_key, alpha, (n_documents,)))
+        return self._sample(mixture, np.full(n_documents, n_words), word_key), mixture
