@@ -52,7 +52,7 @@ def _use_devices(count: int) -> None:
 
 
 def _vae_step(image_size: int):
-    from gen_jax.algorithms.variational import make_vae_step
+    from gen_jax.algorithms.vae import make_vae_step
     from gen_jax.models.autoencoders.vae import conv_vae
 
     model = conv_vae((image_size, image_size, 1), 2)

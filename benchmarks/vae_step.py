@@ -43,7 +43,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from benchmarks import harness
-from gen_jax.algorithms.variational import make_vae_step, vae_objective
+from gen_jax.algorithms.vae import make_vae_step, vae_objective
 from gen_jax.models.autoencoders.vae import KERAS_LEAKY_RELU_SLOPE, conv_vae
 
 LEARNING_RATE = 5e-4

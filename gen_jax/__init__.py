@@ -25,7 +25,7 @@ from gen_jax.core.checkpoint import Checkpointer
 from gen_jax.core.loop import FitResult, Hook, NonFiniteError, fit
 from gen_jax.core.rng import root_key, step_key
 from gen_jax.core.sharding import batch_sharding, make_mesh, replicated, shard_batch
-from gen_jax.core.state import AdversarialState, EMState, Player, TrainState
+from gen_jax.core.state import AdversarialState, EMState, Player, SupervisedState, TrainState
 from gen_jax.core.step import Step, compile_init, compile_step
 
 # --- algorithms: Step factories and the objectives they differentiate -----------------------
@@ -34,11 +34,11 @@ from gen_jax.algorithms.adversarial import make_gan_step
 from gen_jax.algorithms.autoencoding import autoencoder_objective, make_autoencoder_step
 from gen_jax.algorithms.contrastive import make_contrastive_step
 from gen_jax.algorithms.em import fit_em, make_em_step, make_stochastic_em_step
+from gen_jax.algorithms.gradient import make_gradient_step
 from gen_jax.algorithms.likelihood import make_likelihood_step
 from gen_jax.algorithms.pixel_vae import make_pixel_vae_step
 from gen_jax.algorithms.supervised import make_classifier_step
-from gen_jax.algorithms.vae_family import elbo_objective, iwae_bound, make_elbo_step
-from gen_jax.algorithms.variational import make_vae_step, vae_objective
+from gen_jax.algorithms.vae import iwae_bound, make_vae_step, vae_objective
 
 # --- estimators: scikit-learn-style classes ----------------------------------------------------
 from gen_jax.estimators import (
@@ -82,6 +82,7 @@ __all__ = [
     "NonFiniteError",
     "Player",
     "Step",
+    "SupervisedState",
     "TrainState",
     "algorithms",
     "attacks",
@@ -90,7 +91,6 @@ __all__ = [
     "compile_init",
     "compile_step",
     "data",
-    "elbo_objective",
     "estimators",
     "eval",
     "fit",
@@ -103,9 +103,9 @@ __all__ = [
     "make_autoencoder_step",
     "make_classifier_step",
     "make_contrastive_step",
-    "make_elbo_step",
     "make_em_step",
     "make_gan_step",
+    "make_gradient_step",
     "make_likelihood_step",
     "make_mesh",
     "make_pixel_vae_step",

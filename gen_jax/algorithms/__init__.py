@@ -2,8 +2,9 @@
 
 Every factory returns a :class:`~gen_jax.core.step.Step` ``(init, update)`` closed over
 everything static, so only arrays cross the jit boundary. Gradient-trained families build
-on one gradient Step; EM (``em``), contrastive divergence (``contrastive``) and the
-adversarial game (``adversarial``, ``aae``) have their own state transitions.
+on one gradient Step (:func:`~gen_jax.algorithms.gradient.make_gradient_step`); EM
+(``em``), contrastive divergence (``contrastive``) and the adversarial game
+(``adversarial``, ``aae``) have their own state transitions.
 """
 
 from gen_jax.algorithms.aae import (
@@ -44,6 +45,7 @@ from gen_jax.algorithms.em import (
     make_stochastic_em_step,
 )
 from gen_jax.algorithms.fvsbn import make_fvsbn_step
+from gen_jax.algorithms.gradient import make_gradient_step
 from gen_jax.algorithms.lda import make_gibbs_step, make_online_lda_step
 from gen_jax.algorithms.likelihood import make_likelihood_step
 from gen_jax.algorithms.normalised_vae import make_normalised_vae_step, normalised_vae_objective
@@ -60,19 +62,8 @@ from gen_jax.algorithms.stacked import (
     stacked_encode,
     stacked_reconstruct,
 )
-from gen_jax.algorithms.supervised import (
-    SupervisedState,
-    classifier_objective,
-    make_classifier_step,
-)
-from gen_jax.algorithms.vae_family import (
-    cvae_objective,
-    elbo_objective,
-    iwae_bound,
-    make_cvae_step,
-    make_elbo_step,
-)
-from gen_jax.algorithms.variational import make_vae_step, vae_objective
+from gen_jax.algorithms.supervised import classifier_objective, make_classifier_step
+from gen_jax.algorithms.vae import iwae_bound, make_vae_step, vae_objective
 
 __all__ = [
     "AAEState",
@@ -80,7 +71,6 @@ __all__ = [
     "EMModel",
     "EMResult",
     "GibbsNoise",
-    "SupervisedState",
     "autoencoder_objective",
     "classifier_objective",
     "code_discriminator_loss",
@@ -91,8 +81,6 @@ __all__ = [
     "contrastive_gradients",
     "contrastive_state_shardings",
     "corrupt",
-    "cvae_objective",
-    "elbo_objective",
     "em_iteration",
     "fine_tune_stack",
     "fit_em",
@@ -104,11 +92,10 @@ __all__ = [
     "make_boltzmann_step",
     "make_classifier_step",
     "make_contrastive_step",
-    "make_cvae_step",
-    "make_elbo_step",
     "make_em_step",
     "make_fvsbn_step",
     "make_gan_step",
+    "make_gradient_step",
     "make_gibbs_step",
     "make_layerwise_step",
     "make_likelihood_step",

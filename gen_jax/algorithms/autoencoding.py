@@ -26,14 +26,14 @@ References:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
 import optax
 
-from gen_jax.core.optim import apply_optimizer
-from gen_jax.core.state import TrainState, zero_step
+from gen_jax.algorithms.gradient import make_gradient_step
 from gen_jax.core.step import Step
 from gen_jax.losses import bernoulli_log_prob, mean_squared_error
 from gen_jax.models.autoencoders.autoencoder import Autoencoder
@@ -209,7 +209,8 @@ def make_autoencoder_step(
 
     Plain (book's) autoencoder by default; ``corruption`` makes it denoising,
     ``l1_weight``/``sparsity_weight`` sparse, ``contractive_weight`` contractive. The state
-    is a ``TrainState``; metrics are the objective's plus ``grad_norm``.
+    is a ``TrainState`` (:func:`~gen_jax.algorithms.gradient.make_gradient_step`); metrics
+    are the objective's plus ``grad_norm``.
     """
     if reconstruction not in RECONSTRUCTIONS:
         raise ValueError(f"reconstruction={reconstruction!r}; choose one of {RECONSTRUCTIONS}")
@@ -223,19 +224,8 @@ def make_autoencoder_step(
         )
     if not 0.0 < sparsity_target < 1.0:
         raise ValueError(f"sparsity_target={sparsity_target}; give a mean activation in (0, 1)")
-    options = dict(
-        model=model,
-        reconstruction=reconstruction,
-        corruption=corruption,
-        corruption_level=corruption_level,
-        l1_weight=l1_weight,
-        sparsity_weight=sparsity_weight,
-        sparsity_target=sparsity_target,
-        contractive_weight=contractive_weight,
-        data_key=data_key,
-    )
 
-    def init(key: jax.Array, batch: dict[str, jax.Array]) -> TrainState:
+    def init(key: jax.Array, batch: dict[str, jax.Array]):
         if data_key not in batch:
             raise KeyError(
                 f"batch has keys {sorted(batch)}; make_autoencoder_step(data_key=...) expects "
@@ -249,14 +239,18 @@ def make_autoencoder_step(
                 f"the decoder produces {output.shape[1:]} but the data are {x.shape[1:]}; "
                 "match the decoder's output shape to the data (image size, channels, strides)"
             )
-        return TrainState(step=zero_step(), params=params, opt_state=optimizer.init(params))
+        return params
 
-    def update(state: TrainState, batch, key: jax.Array):
-        grads, metrics = jax.grad(autoencoder_objective, has_aux=True)(
-            state.params, batch, key, **options
-        )
-        params, opt_state = apply_optimizer(optimizer, grads, state.opt_state, state.params)
-        metrics["grad_norm"] = optax.tree.norm(grads)
-        return state.replace(step=state.step + 1, params=params, opt_state=opt_state), metrics
-
-    return Step(init=init, update=update)
+    objective = functools.partial(
+        autoencoder_objective,
+        model=model,
+        reconstruction=reconstruction,
+        corruption=corruption,
+        corruption_level=corruption_level,
+        l1_weight=l1_weight,
+        sparsity_weight=sparsity_weight,
+        sparsity_target=sparsity_target,
+        contractive_weight=contractive_weight,
+        data_key=data_key,
+    )
+    return make_gradient_step(objective, init, optimizer)

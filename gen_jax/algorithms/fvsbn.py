@@ -9,8 +9,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from gen_jax.core.optim import apply_optimizer
-from gen_jax.core.state import TrainState, zero_step
+from gen_jax.algorithms.gradient import make_gradient_step
 from gen_jax.core.step import Step
 from gen_jax.models.autoregressive.fvsbn import fvsbn_log_prob, init_fvsbn_params
 
@@ -26,37 +25,27 @@ def make_fvsbn_step(
 
     The objective minimised is
     :math:`-\frac1B \sum_n \log p(x_n) + \lambda \lVert \mathrm{tril}_{-1}(W) \rVert^2`.
-    The batch is a dict whose ``data_key`` entry is ``[B, D]`` binary floats. The state is a
+    The batch is a dict whose ``data_key`` entry is ``[B, D]`` binary floats. The Step is
+    :func:`~gen_jax.algorithms.gradient.make_gradient_step`'s, over a
     :class:`~gen_jax.core.state.TrainState`; metrics: ``loss``, ``log_likelihood`` (mean
     per example, nats) and ``grad_norm``. The key is unused (the gradient is exact).
     """
     if not l2_penalty >= 0:
         raise ValueError(f"l2_penalty={l2_penalty!r}: must be a number >= 0")
 
-    def init(key: jax.Array, batch) -> TrainState:
+    def init(key: jax.Array, batch):
         x = _batch_array(batch, data_key)
         dtype = x.dtype if jnp.issubdtype(x.dtype, jnp.floating) else jnp.float32
-        params = init_fvsbn_params(key, x.shape[1], scale=init_scale, dtype=dtype)
-        return TrainState(step=zero_step(), params=params, opt_state=optimizer.init(params))
+        return init_fvsbn_params(key, x.shape[1], scale=init_scale, dtype=dtype)
 
-    def objective(params, x):
+    def objective(params, batch, key):
+        del key  # the gradient is exact
+        x = _batch_array(batch, data_key).astype(params["bias"].dtype)
         log_likelihood = jnp.mean(fvsbn_log_prob(params, x))
         penalty = l2_penalty * jnp.sum(jnp.square(jnp.tril(params["weights"], -1)))
-        return penalty - log_likelihood, log_likelihood
+        return penalty - log_likelihood, {"log_likelihood": log_likelihood}
 
-    def update(state: TrainState, batch, key: jax.Array):
-        del key
-        x = _batch_array(batch, data_key).astype(state.params["bias"].dtype)
-        (loss, log_likelihood), grads = jax.value_and_grad(objective, has_aux=True)(state.params, x)
-        params, opt_state = apply_optimizer(optimizer, grads, state.opt_state, state.params)
-        metrics = {
-            "loss": loss,
-            "log_likelihood": log_likelihood,
-            "grad_norm": optax.tree.norm(grads),
-        }
-        return state.replace(step=state.step + 1, params=params, opt_state=opt_state), metrics
-
-    return Step(init=init, update=update)
+    return make_gradient_step(objective, init, optimizer)
 
 
 def _batch_array(batch, data_key: str) -> jax.Array:

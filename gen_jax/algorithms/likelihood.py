@@ -27,9 +27,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from gen_jax.core.optim import apply_optimizer
+from gen_jax.algorithms.gradient import make_gradient_step
 from gen_jax.core.rng import split_named
-from gen_jax.core.state import TrainState, zero_step
 from gen_jax.core.step import Step
 
 LogProbFn = Callable[..., jax.Array]
@@ -75,7 +74,8 @@ def make_likelihood_step(
             ``None`` for an unconditional model.
 
     Returns:
-        A ``Step`` over ``TrainState``; metrics ``loss`` (= ``nll``), ``nll`` (nats per
+        A Step of :func:`~gen_jax.algorithms.gradient.make_gradient_step` over
+        ``TrainState``; metrics ``loss`` (= ``nll``), ``nll`` (nats per
         example), ``bits_per_dim`` and ``grad_norm``.
     """
     if not callable(log_prob_fn):
@@ -89,15 +89,8 @@ def make_likelihood_step(
         num_dims = math.prod(x.shape[1:])
         return nll, {"loss": nll, "nll": nll, "bits_per_dim": _bits_per_dim(nll, num_dims)}
 
-    def init(key: jax.Array, batch) -> TrainState:
+    def init(key: jax.Array, batch):
         inputs = _model_inputs(batch, data_key, condition_key)
-        params = model.init(split_named(key, "params")["params"], *inputs)["params"]
-        return TrainState(step=zero_step(), params=params, opt_state=optimizer.init(params))
+        return model.init(split_named(key, "params")["params"], *inputs)["params"]
 
-    def update(state: TrainState, batch, key: jax.Array):
-        grads, metrics = jax.grad(objective, has_aux=True)(state.params, batch, key)
-        params, opt_state = apply_optimizer(optimizer, grads, state.opt_state, state.params)
-        metrics["grad_norm"] = optax.tree.norm(grads)
-        return state.replace(step=state.step + 1, params=params, opt_state=opt_state), metrics
-
-    return Step(init=init, update=update)
+    return make_gradient_step(objective, init, optimizer)

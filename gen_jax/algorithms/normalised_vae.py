@@ -1,6 +1,6 @@
 r"""VAE training for networks with BatchNorm and Dropout (the book's face VAE).
 
-The objective is that of :func:`gen_jax.algorithms.variational.vae_objective`,
+The objective is that of :func:`gen_jax.algorithms.vae.vae_objective`,
 
 .. math::
     \mathcal L = \frac1B \sum_b \Big[w \cdot \mathrm{rec}(x_b, \hat x_b)
@@ -10,7 +10,7 @@ with the book's faces setting ``w = 10,000`` (``r_loss_factor``), ``β = 1`` and
 per-image mean squared error; but the network runs in training mode: BatchNorm normalises
 with the statistics of the global batch and its moving averages are carried in the state
 (``batch_stats``), and Dropout draws from the step key. The state is the
-:class:`~gen_jax.algorithms.supervised.SupervisedState` that the classifiers use (``step``,
+:class:`~gen_jax.core.state.SupervisedState` that the classifiers use (``step``,
 ``params``, ``opt_state``, ``batch_stats``); ``state.variables()`` gives the variables for
 inference, ``model.apply(state.variables(), x, method="encode")``.
 
@@ -21,20 +21,20 @@ References:
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
 import optax
 
-from gen_jax.algorithms.supervised import SupervisedState
-from gen_jax.algorithms.variational import (
+from gen_jax.algorithms.gradient import make_gradient_step
+from gen_jax.algorithms.vae import (
     LIKELIHOODS,
+    check_decoder_output,
     reconstruction_loss,
     weighted_loss_and_metrics,
 )
-from gen_jax.core.optim import apply_optimizer
 from gen_jax.core.rng import split_named
-from gen_jax.core.state import zero_step
 from gen_jax.core.step import Step
 from gen_jax.losses import gaussian_kl
 from gen_jax.models.autoencoders.face_vae import NormalisedVAE
@@ -62,7 +62,8 @@ def normalised_vae_objective(
         batch: a dict whose ``data_key`` entry is ``x [B, H, W, C]``.
         key: split into the reparameterisation noise and the Dropout key.
         model: a :class:`~gen_jax.models.autoencoders.face_vae.NormalisedVAE`.
-        likelihood: ``"mse"`` (the book's), ``"bernoulli"`` or ``"gaussian"``.
+        likelihood: ``"mse"`` (the book's) or another of
+            :data:`~gen_jax.algorithms.vae.LIKELIHOODS` (unit variance for ``"gaussian"``).
         beta: weight of the KL term.
         reconstruction_weight: the book's ``r_loss_factor``.
         data_key: which entry of ``batch`` holds the images.
@@ -104,8 +105,9 @@ def make_normalised_vae_step(
     """A Step that trains a BatchNorm/Dropout VAE on :func:`normalised_vae_objective`.
 
     Returns:
-        ``Step`` with a ``SupervisedState``; metrics ``loss``, ``reconstruction``, ``kl``
-        (and ``elbo`` for proper likelihoods) and ``grad_norm``.
+        A Step of :func:`~gen_jax.algorithms.gradient.make_gradient_step` with
+        ``batch_stats=True`` (state: ``SupervisedState``); metrics ``loss``,
+        ``reconstruction``, ``kl`` (and ``elbo`` for proper likelihoods) and ``grad_norm``.
     """
     if likelihood not in LIKELIHOODS:
         raise ValueError(f"likelihood={likelihood!r}; choose one of {LIKELIHOODS}")
@@ -114,15 +116,8 @@ def make_normalised_vae_step(
             f"beta={beta}, reconstruction_weight={reconstruction_weight}: need beta >= 0 and "
             "reconstruction_weight > 0"
         )
-    options = dict(
-        model=model,
-        likelihood=likelihood,
-        beta=beta,
-        reconstruction_weight=reconstruction_weight,
-        data_key=data_key,
-    )
 
-    def init(key: jax.Array, batch: dict[str, jax.Array]) -> SupervisedState:
+    def init(key: jax.Array, batch: dict[str, jax.Array]) -> PyTree:
         if data_key not in batch:
             raise KeyError(
                 f"batch has keys {sorted(batch)}; make_normalised_vae_step(data_key=...) "
@@ -134,29 +129,15 @@ def make_normalised_vae_step(
         output, _, _ = jax.eval_shape(
             lambda v: model.apply(v, x, key=keys["noise"], train=False), variables
         )
-        if output.shape != x.shape:
-            raise ValueError(
-                f"the decoder produces {output.shape[1:]} but the data are {x.shape[1:]}; "
-                "match the decoder to the images (image size, channels, strides)"
-            )
-        params = variables["params"]
-        return SupervisedState(
-            step=zero_step(),
-            params=params,
-            opt_state=optimizer.init(params),
-            batch_stats=variables.get("batch_stats", {}),
-        )
+        check_decoder_output(output.shape, x.shape, likelihood)
+        return variables
 
-    def update(state: SupervisedState, batch, key: jax.Array):
-        grads, (metrics, batch_stats) = jax.grad(
-            lambda p: normalised_vae_objective(p, state.batch_stats, batch, key, **options),
-            has_aux=True,
-        )(state.params)
-        params, opt_state = apply_optimizer(optimizer, grads, state.opt_state, state.params)
-        metrics["grad_norm"] = optax.tree.norm(grads)
-        new_state = state.replace(
-            step=state.step + 1, params=params, opt_state=opt_state, batch_stats=batch_stats
-        )
-        return new_state, metrics
-
-    return Step(init=init, update=update)
+    objective = functools.partial(
+        normalised_vae_objective,
+        model=model,
+        likelihood=likelihood,
+        beta=beta,
+        reconstruction_weight=reconstruction_weight,
+        data_key=data_key,
+    )
+    return make_gradient_step(objective, init, optimizer, batch_stats=True)

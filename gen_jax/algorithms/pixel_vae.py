@@ -27,15 +27,15 @@ References:
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
 import jax.numpy as jnp
 import optax
 
-from gen_jax.core.optim import apply_optimizer
+from gen_jax.algorithms.gradient import make_gradient_step
 from gen_jax.core.rng import split_named
-from gen_jax.core.state import TrainState, zero_step
 from gen_jax.core.step import Step
 from gen_jax.losses import bernoulli_log_prob, gaussian_log_prob
 from gen_jax.models.autoencoders.pixel_vae import PixelVAE
@@ -107,7 +107,8 @@ def make_pixel_vae_step(
     free_bits: float = 0.0,
     data_key: str = "image",
 ) -> Step:
-    """A Step over ``TrainState`` training ``model`` on :func:`pixel_vae_objective`.
+    """A Step over ``TrainState`` training ``model`` on :func:`pixel_vae_objective`
+    (:func:`~gen_jax.algorithms.gradient.make_gradient_step`).
 
     Metrics: the objective's plus ``grad_norm``.
     """
@@ -116,28 +117,19 @@ def make_pixel_vae_step(
             f"beta={beta}, free_bits={free_bits}: both must be >= 0 (free_bits=0 is the ELBO)"
         )
 
-    def objective(params, batch, key):
-        return pixel_vae_objective(
-            params, batch, key, model=model, beta=beta, free_bits=free_bits, data_key=data_key
-        )
-
-    def init(key: jax.Array, batch) -> TrainState:
+    def init(key: jax.Array, batch):
         if data_key not in batch:
             raise KeyError(
                 f"batch has keys {sorted(batch)}; make_pixel_vae_step(data_key=...) expects "
                 f"{data_key!r}"
             )
         keys = split_named(key, "params", "noise")
-        params = model.init(keys["params"], batch[data_key], key=keys["noise"])["params"]
-        return TrainState(step=zero_step(), params=params, opt_state=optimizer.init(params))
+        return model.init(keys["params"], batch[data_key], key=keys["noise"])["params"]
 
-    def update(state: TrainState, batch, key: jax.Array):
-        grads, metrics = jax.grad(objective, has_aux=True)(state.params, batch, key)
-        params, opt_state = apply_optimizer(optimizer, grads, state.opt_state, state.params)
-        metrics["grad_norm"] = optax.tree.norm(grads)
-        return state.replace(step=state.step + 1, params=params, opt_state=opt_state), metrics
-
-    return Step(init=init, update=update)
+    objective = functools.partial(
+        pixel_vae_objective, model=model, beta=beta, free_bits=free_bits, data_key=data_key
+    )
+    return make_gradient_step(objective, init, optimizer)
 
 
 def pixel_vae_log_weights(

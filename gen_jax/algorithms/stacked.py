@@ -10,7 +10,9 @@ layers initialise a deep network or give features.
 
 :func:`make_layerwise_step` is the Step for one layer: its ``TrainState.params`` holds
 ``{"frozen": (layer_1, ..., layer_{k-1}), "layer": ..., "decoder": ...}`` and the optimiser
-only sees ``layer`` and ``decoder``, so the frozen layers are carried through unchanged.
+only sees ``layer`` and ``decoder`` (``frozen_keys`` of
+:func:`~gen_jax.algorithms.gradient.make_gradient_step`), so the frozen layers are carried
+through unchanged.
 :func:`greedy_layerwise_pretrain` runs it for every layer with :func:`gen_jax.core.loop.fit`.
 
 Fine-tuning then trains the whole unrolled stack end to end (Hinton & Salakhutdinov,
@@ -38,10 +40,9 @@ import numpy as np
 import optax
 
 from gen_jax.algorithms.autoencoding import CORRUPTIONS, corrupt
+from gen_jax.algorithms.gradient import make_gradient_step
 from gen_jax.core.loop import fit
-from gen_jax.core.optim import apply_optimizer
 from gen_jax.core.rng import split_named
-from gen_jax.core.state import TrainState, zero_step
 from gen_jax.core.step import Step
 from gen_jax.data import ArraySource, BatchIterator
 from gen_jax.losses import mean_squared_error
@@ -102,17 +103,15 @@ def make_layerwise_step(
         raise ValueError(f"corruption={corruption!r}; choose one of {CORRUPTIONS}")
     frozen = tuple(frozen)
 
-    def objective(trainable, frozen_params, batch, key):
-        target = jax.lax.stop_gradient(
-            stacked_encode(frozen_params, batch[data_key], activation=activation)
-        )
+    def objective(params, batch, key):
+        target = stacked_encode(params["frozen"], batch[data_key], activation=activation)
         noisy = corrupt(target, key=key, corruption=corruption, level=corruption_level)
-        code = ACTIVATIONS[activation](_dense(trainable["layer"], noisy))
-        reconstruction = jax.nn.sigmoid(_dense(trainable["decoder"], code))
+        code = ACTIVATIONS[activation](_dense(params["layer"], noisy))
+        reconstruction = jax.nn.sigmoid(_dense(params["decoder"], code))
         loss = jnp.mean(mean_squared_error(reconstruction, target))
         return loss, {"loss": loss}
 
-    def init(key: jax.Array, batch) -> TrainState:
+    def init(key: jax.Array, batch):
         if data_key not in batch:
             raise KeyError(
                 f"batch has keys {sorted(batch)}; make_layerwise_step(data_key=...) expects "
@@ -122,21 +121,13 @@ def make_layerwise_step(
         keys = split_named(key, "layer", "decoder")
         layer = nn.Dense(width).init(keys["layer"], below)["params"]
         decoder = nn.Dense(below.shape[-1]).init(keys["decoder"], jnp.zeros((1, width)))
-        trainable = {"layer": layer, "decoder": decoder["params"]}
-        params = {"frozen": jax.tree.map(jnp.asarray, frozen), **trainable}
-        return TrainState(step=zero_step(), params=params, opt_state=optimizer.init(trainable))
+        return {
+            "frozen": jax.tree.map(jnp.asarray, frozen),
+            "layer": layer,
+            "decoder": decoder["params"],
+        }
 
-    def update(state: TrainState, batch, key: jax.Array):
-        trainable = {"layer": state.params["layer"], "decoder": state.params["decoder"]}
-        grads, metrics = jax.grad(objective, has_aux=True)(
-            trainable, state.params["frozen"], batch, key
-        )
-        trainable, opt_state = apply_optimizer(optimizer, grads, state.opt_state, trainable)
-        metrics["grad_norm"] = optax.tree.norm(grads)
-        params = {"frozen": state.params["frozen"], **trainable}
-        return state.replace(step=state.step + 1, params=params, opt_state=opt_state), metrics
-
-    return Step(init=init, update=update)
+    return make_gradient_step(objective, init, optimizer, frozen_keys=("frozen",))
 
 
 def greedy_layerwise_pretrain(
@@ -255,31 +246,23 @@ def make_stack_fine_tune_step(
         raise ValueError(f"activation={activation!r}; choose one of {sorted(ACTIVATIONS)}")
     pretrained = {"encoder": tuple(encoder), "decoders": tuple(decoders)}
 
-    def objective(params, batch):
+    def objective(params, batch, key):
+        del key  # deterministic
         x = batch[data_key]
         x_hat = stacked_reconstruct(params["encoder"], params["decoders"], x, activation=activation)
         loss = jnp.mean(mean_squared_error(x_hat, x.reshape(x.shape[0], -1)))
         return loss, {"loss": loss}
 
-    def init(key: jax.Array, batch) -> TrainState:
-        del key  # the pretrained layers are the initialisation
+    def init(key: jax.Array, batch):
         if data_key not in batch:
             raise KeyError(
                 f"batch has keys {sorted(batch)}; make_stack_fine_tune_step(data_key=...) "
                 f"expects {data_key!r}"
             )
-        jax.eval_shape(objective, pretrained, batch)  # the layers must fit the data
-        params = jax.tree.map(jnp.asarray, pretrained)
-        return TrainState(step=zero_step(), params=params, opt_state=optimizer.init(params))
+        jax.eval_shape(objective, pretrained, batch, key)  # the layers must fit the data
+        return jax.tree.map(jnp.asarray, pretrained)  # the pretrained layers are the start
 
-    def update(state: TrainState, batch, key: jax.Array):
-        del key  # deterministic
-        grads, metrics = jax.grad(objective, has_aux=True)(state.params, batch)
-        params, opt_state = apply_optimizer(optimizer, grads, state.opt_state, state.params)
-        metrics["grad_norm"] = optax.tree.norm(grads)
-        return state.replace(step=state.step + 1, params=params, opt_state=opt_state), metrics
-
-    return Step(init=init, update=update)
+    return make_gradient_step(objective, init, optimizer)
 
 
 def fine_tune_stack(

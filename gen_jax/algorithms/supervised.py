@@ -15,42 +15,19 @@ References:
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import optax
-from flax import struct
 
-from gen_jax.core.optim import apply_optimizer
+from gen_jax.algorithms.gradient import make_gradient_step
 from gen_jax.core.rng import split_named
-from gen_jax.core.state import zero_step
 from gen_jax.core.step import Step
 
 PyTree = Any
-
-
-@struct.dataclass
-class SupervisedState:
-    """State of a trained classifier.
-
-    Attributes:
-        step: scalar int32, number of completed updates.
-        params: the network's ``params`` collection.
-        opt_state: the optax optimiser state for ``params``.
-        batch_stats: the network's BatchNorm moving statistics (an empty dict when it has
-            no BatchNorm).
-    """
-
-    step: jax.Array
-    params: PyTree
-    opt_state: PyTree
-    batch_stats: PyTree
-
-    def variables(self) -> dict[str, PyTree]:
-        """The Linen variables for inference: ``model.apply(state.variables(), x)``."""
-        return {"params": self.params, "batch_stats": self.batch_stats}
 
 
 def classifier_objective(
@@ -109,11 +86,12 @@ def make_classifier_step(
             ``0..num_classes-1``.
 
     Returns:
-        ``Step`` with a :class:`SupervisedState`; metrics ``loss``, ``accuracy`` and
-        ``grad_norm``.
+        A Step of :func:`~gen_jax.algorithms.gradient.make_gradient_step` with
+        ``batch_stats=True`` (state: :class:`~gen_jax.core.state.SupervisedState`);
+        metrics ``loss``, ``accuracy`` and ``grad_norm``.
     """
 
-    def init(key: jax.Array, batch: dict[str, jax.Array]) -> SupervisedState:
+    def init(key: jax.Array, batch: dict[str, jax.Array]) -> PyTree:
         missing = [name for name in (data_key, label_key) if name not in batch]
         if missing:
             raise KeyError(
@@ -125,34 +103,9 @@ def make_classifier_step(
                 f"batch[{label_key!r}] has dtype {batch[label_key].dtype}; labels must be "
                 "integer class indices (not one-hot)"
             )
-        keys = split_named(key, "params", "dropout")
-        variables = model.init(keys, batch[data_key], train=False)
-        params = variables["params"]
-        return SupervisedState(
-            step=zero_step(),
-            params=params,
-            opt_state=optimizer.init(params),
-            batch_stats=variables.get("batch_stats", {}),
-        )
+        return model.init(split_named(key, "params", "dropout"), batch[data_key], train=False)
 
-    def update(state: SupervisedState, batch, key: jax.Array):
-        grads, (metrics, batch_stats) = jax.grad(
-            lambda p: classifier_objective(
-                p,
-                state.batch_stats,
-                batch,
-                key,
-                model=model,
-                data_key=data_key,
-                label_key=label_key,
-            ),
-            has_aux=True,
-        )(state.params)
-        params, opt_state = apply_optimizer(optimizer, grads, state.opt_state, state.params)
-        metrics["grad_norm"] = optax.tree.norm(grads)
-        new_state = state.replace(
-            step=state.step + 1, params=params, opt_state=opt_state, batch_stats=batch_stats
-        )
-        return new_state, metrics
-
-    return Step(init=init, update=update)
+    objective = functools.partial(
+        classifier_objective, model=model, data_key=data_key, label_key=label_key
+    )
+    return make_gradient_step(objective, init, optimizer, batch_stats=True)

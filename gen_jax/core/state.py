@@ -37,6 +37,29 @@ class TrainState:
 
 
 @struct.dataclass
+class SupervisedState:
+    """State of a gradient-trained network with BatchNorm statistics (the classifiers, the
+    face VAE): a ``TrainState`` plus the variables the forward pass updates.
+
+    Attributes:
+        step: scalar int32, number of completed updates.
+        params: the network's ``params`` collection.
+        opt_state: the optax optimiser state for ``params``.
+        batch_stats: the network's BatchNorm moving statistics (an empty dict when it has
+            no BatchNorm).
+    """
+
+    step: jax.Array
+    params: PyTree
+    opt_state: PyTree
+    batch_stats: PyTree
+
+    def variables(self) -> dict[str, PyTree]:
+        """The Linen variables for inference: ``model.apply(state.variables(), x)``."""
+        return {"params": self.params, "batch_stats": self.batch_stats}
+
+
+@struct.dataclass
 class Player:
     """One side of a two-player game: its Flax variables and its own optimiser state.
 

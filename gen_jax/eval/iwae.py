@@ -24,7 +24,7 @@ import functools
 import jax
 import numpy as np
 
-from gen_jax.algorithms.vae_family import iwae_bound
+from gen_jax.algorithms.vae import iwae_bound
 from gen_jax.models.autoencoders.vae import VAE
 
 
@@ -41,7 +41,7 @@ def vae_log_likelihood(
 ) -> np.ndarray:
     """The importance-weighted estimate of ``log p(x)`` per example, in nats.
 
-    The evaluation protocol around :func:`gen_jax.algorithms.vae_family.iwae_bound`, jitted.
+    The evaluation protocol around :func:`gen_jax.algorithms.vae.iwae_bound`, jitted.
 
     Args:
         model: a :class:`~gen_jax.models.autoencoders.vae.VAE`.

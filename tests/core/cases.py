@@ -7,10 +7,10 @@ import optax
 
 from gen_jax.algorithms.autoencoding import make_autoencoder_step
 from gen_jax.algorithms.em import make_em_step, make_stochastic_em_step
+from gen_jax.algorithms.gradient import make_gradient_step
 from gen_jax.algorithms.stacked import make_layerwise_step
 from gen_jax.algorithms.supervised import make_classifier_step
-from gen_jax.algorithms.vae_family import make_cvae_step, make_elbo_step
-from gen_jax.algorithms.variational import make_vae_step
+from gen_jax.algorithms.vae import make_vae_step
 from gen_jax.data import ArraySource, BatchIterator
 from gen_jax.models.autoencoders.autoencoder import conv_autoencoder, mlp_autoencoder
 from gen_jax.models.autoencoders.cvae import CVAE
@@ -63,6 +63,23 @@ def binary_batch(batch_size=16, num_visible=12, seed=0):
 def points_batch(batch_size=64, seed=0):
     rng = np.random.default_rng(seed)
     return {"x": rng.normal(size=(batch_size, 2)).astype(np.float32)}
+
+
+def least_squares_gradient_step():
+    """make_gradient_step itself: regress a point's second coordinate on its first."""
+
+    def objective(params, batch, key):
+        del key
+        x = batch["x"]
+        residual = params["slope"] * x[:, 0] + params["intercept"] - x[:, 1]
+        loss = jnp.mean(jnp.square(residual))
+        return loss, {"mse": loss}
+
+    def init(key, batch):
+        del batch
+        return {"slope": jax.random.normal(key, ()), "intercept": jnp.zeros(())}
+
+    return make_gradient_step(objective, init, optax.sgd(0.1))
 
 
 def _random_responsibility_init(model, num_components=3):
@@ -150,7 +167,7 @@ def learned_variance_elbo_step():
         encoder=MLPEncoder(latent_dim=2, hidden_sizes=(16,)),
         decoder=MLPDecoder(output_shape=(8, 8, 2), hidden_sizes=(16,)),
     )
-    return make_elbo_step(
+    return make_vae_step(
         model, optax.adam(1e-3), likelihood="gaussian_learned", beta=4.0, num_samples=3
     )
 
@@ -163,4 +180,4 @@ def cvae_step():
         encoder_hidden=(16,),
         decoder_hidden=(16,),
     )
-    return make_cvae_step(model, optax.adam(1e-3), num_samples=2)
+    return make_vae_step(model, optax.adam(1e-3), num_samples=2, label_key="label")

@@ -5,7 +5,7 @@ the one-hot label concatenated to their input; the prior :math:`p_\psi(z \mid y)
 \mathcal N(m_y, \operatorname{diag} e^{s_y})` has a learned mean and log-variance per
 class, so each label gets its own region of the latent space and ``decode(z, y)`` with
 ``z ~ p(z | y)`` draws an example of class ``y``. Training uses
-:func:`gen_jax.algorithms.vae_family.cvae_objective`.
+:func:`gen_jax.algorithms.vae.vae_objective` (``label_key``).
 
 References:
     Sohn, Lee & Yan (2015), Learning Structured Output Representation using Deep

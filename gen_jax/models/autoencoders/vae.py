@@ -3,7 +3,7 @@ r"""Variational autoencoder networks: convolutional and MLP encoders/decoders.
 Encoders map an example to the mean and log-variance of a diagonal Gaussian
 :math:`q(z \mid x)`; decoders map a code to the *logits* (or means) of the observation
 model, leaving the choice of likelihood to the objective
-(``gen_jax.algorithms.variational``). The convolutional pair follows the Generative Deep
+(``gen_jax.algorithms.vae``). The convolutional pair follows the Generative Deep
 Learning book (Foster, 2019, ch. 3): Conv2D stacks with LeakyReLU(0.3) and "same" padding,
 a Dense layer to the code, and a Conv2DTranspose mirror that need not be symmetric (its
 transposed convolutions are :class:`SubPixelConvTranspose`: the same function and

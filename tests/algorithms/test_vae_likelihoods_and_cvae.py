@@ -1,4 +1,4 @@
-"""The VAE family (gen_jax.algorithms.vae_family, gen_jax.models.autoencoders.cvae)."""
+"""The VAE family (gen_jax.algorithms.vae, gen_jax.models.autoencoders.cvae)."""
 
 import math
 
@@ -9,13 +9,11 @@ import optax
 import pytest
 from scipy import integrate, stats
 
-from gen_jax.algorithms.vae_family import (
-    cvae_objective,
-    elbo_objective,
+from gen_jax.algorithms.vae import (
     iwae_bound,
-    make_cvae_step,
-    make_elbo_step,
-    observation_nll,
+    make_vae_step,
+    reconstruction_loss,
+    vae_objective,
 )
 from gen_jax.losses import gaussian_kl, gaussian_log_prob
 from gen_jax.models.autoencoders.cvae import CVAE
@@ -56,7 +54,7 @@ def test_elbo_below_exact_log_likelihood_and_iwae_approaches_it():
 
     @jax.jit
     def elbo(key):
-        _, metrics = elbo_objective(
+        _, metrics = vae_objective(
             params,
             {"x": x},
             key,
@@ -113,10 +111,10 @@ def test_learned_variance_likelihood_equals_gaussian_density():
     output = jax.random.normal(jax.random.key(1), (3, 2, 2, 2))
     expected = stats.norm(np.asarray(output[..., :1]), np.exp(0.5 * np.asarray(output[..., 1:])))
     expected = -expected.logpdf(np.asarray(x)).sum(axis=(1, 2, 3))
-    got = observation_nll(output, x, likelihood="gaussian_learned")
+    got = reconstruction_loss(output, x, likelihood="gaussian_learned")
     np.testing.assert_allclose(got, expected, rtol=1e-5)
     with pytest.raises(ValueError, match="2 output"):
-        observation_nll(output[..., :1], x, likelihood="gaussian_learned")
+        reconstruction_loss(output[..., :1], x, likelihood="gaussian_learned")
 
 
 def test_beta_weights_the_kl_term_with_several_samples():
@@ -128,7 +126,7 @@ def test_beta_weights_the_kl_term_with_several_samples():
         data_key="x",
         num_samples=4,
     )
-    loss, metrics = elbo_objective(params, {"x": x}, jax.random.key(0), beta=3.0, **common)
+    loss, metrics = vae_objective(params, {"x": x}, jax.random.key(0), beta=3.0, **common)
     np.testing.assert_allclose(loss, metrics["reconstruction"] + 3.0 * metrics["kl"], rtol=1e-5)
 
 
@@ -141,7 +139,7 @@ def test_cvae_step_trains_and_prior_depends_on_label():
         "image": rng.random((12, 6), dtype=np.float32),
         "label": rng.integers(0, 3, 12).astype(np.int32),
     }
-    step = make_cvae_step(model, optax.adam(1e-2), num_samples=3)
+    step = make_vae_step(model, optax.adam(1e-2), num_samples=3, label_key="label")
     state = step.init(jax.random.key(0), batch)
     prior_mean, _ = model.apply({"params": state.params}, jnp.arange(3), method=CVAE.prior)
     assert prior_mean.shape == (3, 2) and not np.allclose(prior_mean[0], prior_mean[1])
@@ -150,7 +148,7 @@ def test_cvae_step_trains_and_prior_depends_on_label():
     for index in range(40):
         state, metrics = update(state, batch, jax.random.key(index))
     assert metrics["loss"] < first["loss"]
-    loss, _ = cvae_objective(state.params, batch, jax.random.key(0), model=model)
+    loss, _ = vae_objective(state.params, batch, jax.random.key(0), model=model, label_key="label")
     assert np.isfinite(loss)
     with pytest.raises(ValueError, match="labels must be integer"):
         model.apply({"params": state.params}, jnp.ones(3), method=CVAE.prior)
@@ -159,10 +157,10 @@ def test_cvae_step_trains_and_prior_depends_on_label():
 def test_bad_arguments_name_the_fix():
     model, params, x, _ = _linear_gaussian()
     with pytest.raises(ValueError, match="num_samples"):
-        make_elbo_step(model, optax.adam(1e-3), num_samples=0)
+        make_vae_step(model, optax.adam(1e-3), num_samples=0)
     with pytest.raises(ValueError, match="not both 0"):
-        make_elbo_step(model, optax.adam(1e-3), beta=0.0, reconstruction_weight=0.0)
+        make_vae_step(model, optax.adam(1e-3), beta=0.0, reconstruction_weight=0.0)
     with pytest.raises(ValueError, match="likelihood="):
-        make_elbo_step(model, optax.adam(1e-3), likelihood="poisson")
+        make_vae_step(model, optax.adam(1e-3), likelihood="poisson")
     with pytest.raises(ValueError, match="proper likelihood"):
         iwae_bound(model, params, x, jax.random.key(0), 5, likelihood="mse")

@@ -7,7 +7,7 @@ import optax
 import pytest
 from scipy import special, stats
 
-from gen_jax.algorithms.variational import make_vae_step, vae_objective
+from gen_jax.algorithms.vae import make_vae_step, vae_objective
 from gen_jax.core.step import compile_step
 from gen_jax.models.autoencoders.vae import VAE, MLPDecoder, MLPEncoder, conv_vae
 
