@@ -3,7 +3,9 @@
 Hyperparameters go to the constructor; ``fit(X, *, key=None)`` returns the estimator;
 fitted attributes end in ``_``; ``score``, ``score_samples``, ``sample(n, *, key)``,
 ``predict`` and ``predict_proba`` exist where they make sense. Each fit runs as one jitted
-call (EM in a ``lax.while_loop``, contrastive divergence in a ``lax.scan``).
+call (EM in a ``lax.while_loop``, contrastive divergence in a ``lax.scan``). The plumbing
+they share (the fitted check, keys from ``random_state``, EM results, ``bic``/``aic``,
+scikit-learn's ``get_params``/``clone``) is in :mod:`gen_jax.estimators.base`.
 """
 
 from gen_jax.estimators.bayesnet import BayesianNetwork

@@ -26,6 +26,13 @@ import numpy as np
 
 from gen_jax.algorithms.em import EMResult, fit_em
 from gen_jax.core.sharding import pad_and_shard
+from gen_jax.estimators.base import EstimatorMixin, requires_fit
+from gen_jax.estimators.bayesnet_query import (
+    most_probable_states,
+    parse_query,
+    posterior_table,
+    single_evidence,
+)
 from gen_jax.estimators.validation import check_sample_weight
 from gen_jax.models.bayesnet import cpt as bayesnet_cpt
 from gen_jax.models.bayesnet import sampling as sampling_bn
@@ -33,30 +40,9 @@ from gen_jax.models.bayesnet import variable_elimination
 from gen_jax.models.bayesnet.data import encode_table
 from gen_jax.models.bayesnet.em import BayesNetEM, random_log_cpts
 from gen_jax.models.bayesnet.search import hill_climb_search
-from gen_jax.models.bayesnet.structure import BayesNetStructure, make_structure
+from gen_jax.models.bayesnet.structure import make_structure
 
 __all__ = ["BayesianNetwork"]
-
-_query = jax.jit(
-    variable_elimination.query_log_table,
-    static_argnames=("heuristic",),
-    static_argnums=(0, 2, 3),
-)
-_map = jax.jit(
-    variable_elimination.map_query,
-    static_argnames=("heuristic",),
-    static_argnums=(0, 2, 3),
-)
-
-
-@functools.partial(jax.jit, static_argnums=(0, 2, 3, 5))
-def _query_batch(structure, log_cpts, variables, evidence_vars, evidence_values, heuristic):
-    def one(values):
-        return variable_elimination.query_log_table(
-            structure, log_cpts, variables, evidence_vars, values, heuristic=heuristic
-        )
-
-    return jax.vmap(one)(evidence_values)
 
 
 @functools.partial(jax.jit, static_argnames=("model", "max_iter"))
@@ -76,7 +62,7 @@ def _log_observed(model, params, values, observed):
     return model.log_observed(params, {"values": values, "observed": observed})
 
 
-class BayesianNetwork:
+class BayesianNetwork(EstimatorMixin):
     """A discrete Bayesian network: CPT estimation, EM, exact and sampling inference.
 
     Args:
@@ -95,14 +81,22 @@ class BayesianNetwork:
             cell) or ``"bdeu"`` (``equivalent_sample_size / (q r)`` per cell).
         heuristic: the elimination-order heuristic for exact inference.
         tol, max_iter: EM stopping rule (mean log-likelihood change per example).
-        random_state: seed for EM's random initial CPTs when ``fit`` gets no ``key``.
+        random_state: int seed, ``None`` or a JAX key, used for EM's random initial CPTs
+            and for sampling when no ``key`` is given.
 
     Attributes (after ``fit`` or with ``cpts``):
         structure_: the :class:`BayesNetStructure`. cpts_: node -> numpy CPT.
         log_cpts_: list of log-CPTs (node order). parents_: node -> tuple of parent names.
         state_names_: node -> labels or None. n_iter_, converged_,
         log_likelihood_history_: EM diagnostics (``n_iter_ = 0`` for a closed-form fit).
+
+    The constructor normalises its arguments (edges, nodes, state names, cardinalities) and
+    keeps ``cpts`` only as fitted tables, so there is no ``get_params``/``clone``.
     """
+
+    _fitted_attributes = ("log_cpts_",)
+    _fit_call = "fit(data) or pass cpts=..."
+    _not_fitted = "has no CPTs yet"
 
     def __init__(
         self,
@@ -253,13 +247,12 @@ class BayesianNetwork:
             self.log_likelihood_history_ = np.zeros(0)
             return self
         model = BayesNetEM(structure, alphas, self.heuristic)
-        key = jax.random.key(self.random_state) if key is None else key
         packed = np.concatenate([table.values, table.observed.astype(np.int32)], axis=1)
         packed, sharded_weights = pad_and_shard(packed, weights)
         num_nodes = structure.num_nodes
         result: EMResult = _fit_em(
             model,
-            random_log_cpts(structure, key, dtype=dtype),
+            random_log_cpts(structure, self._key(key), dtype=dtype),
             packed[:, :num_nodes],
             packed[:, num_nodes:] > 0,
             sharded_weights,
@@ -268,9 +261,7 @@ class BayesianNetwork:
         )
         result = jax.device_get(result)
         self._set_cpts([jnp.asarray(t) for t in result.params])
-        self.n_iter_ = int(result.num_iterations)
-        self.converged_ = bool(result.converged)
-        self.log_likelihood_history_ = np.asarray(result.log_likelihood)[: self.n_iter_]
+        self._store_em_result(result)
         return self
 
     def _set_cpts(self, log_cpts):
@@ -283,17 +274,11 @@ class BayesianNetwork:
             for i, node in enumerate(self.nodes)
         }
 
-    def _check_fitted(self) -> BayesNetStructure:
-        if not hasattr(self, "log_cpts_"):
-            raise RuntimeError(
-                "this BayesianNetwork has no CPTs yet; call fit(data) or pass cpts=..."
-            )
-        return self.structure_
-
     # -- likelihood ------------------------------------------------------------------------
+    @requires_fit
     def score_samples(self, data, *, mask=None) -> np.ndarray:
         """``[N]`` log-probability of each row; missing cells are summed out (exactly)."""
-        structure = self._check_fitted()
+        structure = self.structure_
         table = encode_table(
             data,
             nodes=self.nodes,
@@ -309,22 +294,26 @@ class BayesianNetwork:
             result = _log_observed(model, self.log_cpts_, table.values, table.observed)
         return np.asarray(result)
 
+    @requires_fit
     def log_likelihood(self, data, *, mask=None) -> float:
         """The total log-likelihood of ``data`` (pgmpy's ``log_likelihood_score``)."""
         return float(np.sum(self.score_samples(data, mask=mask)))
 
+    @requires_fit
     def score(self, data) -> float:
         """The mean log-likelihood per row."""
         return float(np.mean(self.score_samples(data)))
 
+    @requires_fit
     def num_parameters(self) -> int:
         """Free parameters: :math:`\\sum_i q_i (r_i - 1)`."""
-        structure = self._check_fitted()
+        structure = self.structure_
         return sum(
             math.prod(structure.cpt_shape(i)[:-1]) * (structure.cardinalities[i] - 1)
             for i in range(structure.num_nodes)
         )
 
+    @requires_fit
     def bic(self, data) -> float:
         """:math:`\\log L - \\tfrac12 \\log N \\cdot d` (higher is better, as in pgmpy)."""
         log_likelihood = self.score_samples(data)
@@ -333,53 +322,22 @@ class BayesianNetwork:
         )
 
     # -- sampling --------------------------------------------------------------------------
+    @requires_fit
     def sample(self, n_samples: int = 1, *, key: jax.Array | None = None) -> np.ndarray:
         """``[n_samples, V]`` int states by ancestral sampling (latent nodes included)."""
-        structure = self._check_fitted()
         if not isinstance(n_samples, int) or n_samples < 1:
             raise ValueError(f"n_samples={n_samples!r}: must be an int >= 1")
-        key = jax.random.key(self.random_state) if key is None else key
-        return np.asarray(bayesnet_cpt.ancestral_sample(structure, self.log_cpts_, key, n_samples))
+        return np.asarray(
+            bayesnet_cpt.ancestral_sample(
+                self.structure_, self.log_cpts_, self._key(key), n_samples
+            )
+        )
 
     # -- inference -------------------------------------------------------------------------
-    def _state(self, node, value, argument):
-        names = self.state_names_.get(node)
-        card = self.structure_.cardinalities[self.structure_.index(node, argument=argument)]
-        array = np.asarray(value)
-        if names is not None and array.dtype.kind not in "iu":
-            lookup = {label: k for k, label in enumerate(names)}
-            flat = [lookup.get(v) for v in np.ravel(array).tolist()]
-            if None in flat:
-                raise ValueError(
-                    f"{argument}[{node!r}] = {value!r}: not a state of {node!r} ({list(names)})"
-                )
-            array = np.asarray(flat).reshape(array.shape)
-        if array.dtype.kind not in "iu" or (array < 0).any() or (array >= card).any():
-            raise ValueError(
-                f"{argument}[{node!r}] = {value!r}: pass a state index in 0..{card - 1}"
-                + (f" or a name in {list(names)}" if names is not None else "")
-            )
-        return array.astype(np.int32)
-
     def _parse_query(self, variables, evidence):
-        structure = self._check_fitted()
-        if isinstance(variables, (str, int)) or not isinstance(variables, Iterable):
-            variables = [variables]
-        query = tuple(structure.index(v, argument="variables") for v in variables)
-        evidence = dict(evidence or {})
-        observed = tuple(structure.index(v, argument="evidence") for v in evidence)
-        clash = set(query) & set(observed)
-        if len(set(query)) != len(query) or clash:
-            raise ValueError(
-                f"variables={list(variables)} must be distinct and not in evidence "
-                f"({[self.nodes[v] for v in clash]} are both)"
-            )
-        states = [self._state(node, value, "evidence") for node, value in evidence.items()]
-        shapes = {s.shape for s in states}
-        if len(shapes) > 1:
-            raise ValueError(f"evidence values have different shapes {sorted(shapes)}")
-        return structure, query, observed, states
+        return parse_query(self.structure_, self.state_names_, variables, evidence)
 
+    @requires_fit
     def query(self, variables, evidence: Mapping | None = None) -> np.ndarray:
         """The exact posterior table :math:`p(x_Q \\mid e)` by variable elimination.
 
@@ -392,23 +350,12 @@ class BayesianNetwork:
             ``[*cards of Q]`` probabilities summing to one (``[B, *cards]`` for batched
             evidence); NaN where the evidence has probability zero.
         """
-        structure, query, observed, states = self._parse_query(variables, evidence)
-        if states and states[0].ndim == 1:
-            log_table, _ = _query_batch(
-                structure,
-                self.log_cpts_,
-                query,
-                observed,
-                jnp.asarray(np.stack(states, 1)),
-                self.heuristic,
-            )
-        else:
-            values = jnp.asarray(np.asarray(states, np.int32).reshape(len(states)))
-            log_table, _ = _query(
-                structure, self.log_cpts_, query, observed, values, heuristic=self.heuristic
-            )
-        return np.exp(np.asarray(log_table))
+        query, observed, states = self._parse_query(variables, evidence)
+        return posterior_table(
+            self.structure_, self.log_cpts_, query, observed, states, self.heuristic
+        )
 
+    @requires_fit
     def map_query(self, variables=None, evidence: Mapping | None = None):
         """The most probable joint state of ``variables`` (default: all unobserved nodes).
 
@@ -418,17 +365,17 @@ class BayesianNetwork:
         """
         if variables is None:
             variables = [v for v in self.nodes if v not in dict(evidence or {})]
-        structure, query, observed, states = self._parse_query(variables, evidence)
-        values = jnp.asarray(np.asarray(states, np.int32).reshape(len(states)))
-        best, log_prob = _map(
-            structure, self.log_cpts_, query, observed, values, heuristic=self.heuristic
+        query, observed, states = self._parse_query(variables, evidence)
+        best, log_prob = most_probable_states(
+            self.structure_, self.log_cpts_, query, observed, states, self.heuristic
         )
         result = {}
-        for v, state in zip(query, np.asarray(best).tolist(), strict=True):
+        for v, state in zip(query, best, strict=True):
             names = self.state_names_.get(self.nodes[v])
             result[self.nodes[v]] = names[state] if names is not None else state
         return result, float(np.exp(log_prob))
 
+    @requires_fit
     def likelihood_weighting(
         self,
         variables,
@@ -438,12 +385,16 @@ class BayesianNetwork:
         key: jax.Array | None = None,
     ) -> np.ndarray:
         """A likelihood-weighting estimate of :meth:`query`'s table (single evidence)."""
-        structure, query, observed, states = self._parse_query(variables, evidence)
-        key = jax.random.key(self.random_state) if key is None else key
-        values = jnp.asarray(np.asarray(states, np.int32).reshape(len(states)))
+        query, observed, states = self._parse_query(variables, evidence)
         return np.asarray(
             sampling_bn.likelihood_weighting_query(
-                structure, self.log_cpts_, query, observed, values, key, num_samples
+                self.structure_,
+                self.log_cpts_,
+                query,
+                observed,
+                single_evidence(states),
+                self._key(key),
+                num_samples,
             )
         )
 

@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from gen_jax.algorithms.contrastive import contrastive_gradients, draw_gibbs_noise
+from gen_jax.estimators.base import Estimator, key_from_random_state, requires_fit
 from gen_jax.estimators.validation import check_matrix
 from gen_jax.models.boltzmann import rbm
 from gen_jax.models.boltzmann.ais import base_rate_visible_bias, rbm_ais_log_partition
@@ -137,7 +138,7 @@ def _sample(params, key, *, num_samples, num_steps):
     return rbm.gibbs_chain(params, v, key=chain_key, num_steps=num_steps)
 
 
-class BernoulliRBM:
+class BernoulliRBM(Estimator):
     """Bernoulli RBM with scikit-learn's constructor, methods and fitted attributes.
 
     Args:
@@ -146,7 +147,8 @@ class BernoulliRBM:
         batch_size: rows per minibatch, and the number of persistent chains.
         n_iter: epochs over the data in ``fit``.
         verbose: print the mean free energy of the data after each epoch (after ``fit``).
-        random_state: integer seed used when no ``key`` is passed; ``None`` draws one.
+        random_state: int seed, ``None`` (fresh entropy) or a JAX key: the root of the keys
+            used when no ``key`` is passed, each call drawing the next one.
         num_gibbs_steps: Gibbs sweeps ``k`` per update (scikit-learn: 1).
         persistent: PCD (scikit-learn) when True, CD-k from the data when False.
         allow_fractional: accept values in ``[0, 1]`` as probabilities (scikit-learn's
@@ -160,6 +162,8 @@ class BernoulliRBM:
         n_features_in_: ``V``.
         free_energy_history_: ``[n_iter]`` mean free energy of ``X`` after each epoch.
     """
+
+    _fitted_attributes = ("components_",)
 
     def __init__(
         self,
@@ -203,10 +207,7 @@ class BernoulliRBM:
             )
         return x
 
-    def _check_fitted(self):
-        if not hasattr(self, "components_"):
-            raise RuntimeError("this BernoulliRBM is not fitted yet; call fit(X) first")
-
+    @requires_fit
     def to_params(self) -> rbm.RBMParams:
         """The fitted attributes as ``RBMParams`` (weights ``components_.T``), for ``rbm.*``."""
         weights = np.asarray(self.components_)
@@ -231,16 +232,14 @@ class BernoulliRBM:
         self.h_samples_ = np.asarray(chains)
 
     def _key(self, key):
+        """``key`` if given, else the next key of a stream rooted at ``random_state``, so
+        that successive calls differ (as with scikit-learn's ``RandomState``)."""
         if key is not None:
             return key
-        if not hasattr(self, "_root_seed"):
-            seed = self.random_state
-            self._root_seed = (
-                int(np.random.SeedSequence().entropy % 2**31) if seed is None else seed
-            )
-            self._num_calls = 0
+        if not hasattr(self, "_root_key"):
+            self._root_key, self._num_calls = key_from_random_state(self.random_state), 0
         self._num_calls += 1
-        return jax.random.fold_in(jax.random.key(self._root_seed), self._num_calls)
+        return jax.random.fold_in(self._root_key, self._num_calls)
 
     def _initialize(self, x: np.ndarray, key: jax.Array) -> None:
         params = rbm.init_rbm_params(key, x.shape[1], self.n_components, dtype=x.dtype)
@@ -306,37 +305,37 @@ class BernoulliRBM:
         return self
 
     # -- inference ----------------------------------------------------------------------------
+    @requires_fit
     def transform(self, X) -> np.ndarray:
         """``[N, H]`` hidden probabilities :math:`p(h = 1 \\mid v)`."""
-        self._check_fitted()
         return np.asarray(_transform(self.to_params(), jnp.asarray(self._check_data(X))))
 
     def fit_transform(self, X, y=None, **fit_kwargs) -> np.ndarray:
         """``fit(X)`` then ``transform(X)``."""
         return self.fit(X, **fit_kwargs).transform(X)
 
+    @requires_fit
     def gibbs(self, v, *, key: jax.Array | None = None) -> np.ndarray:
         """One Gibbs sweep ``v -> h -> v'``; ``[N, V]`` bool, as scikit-learn."""
-        self._check_fitted()
         x = self._check_data(v, name="v")
         return np.asarray(_gibbs(self.to_params(), jnp.asarray(x), self._key(key))) > 0.5
 
+    @requires_fit
     def free_energy(self, X) -> np.ndarray:
         """``[N]`` free energy :math:`F(v)`."""
-        self._check_fitted()
         return np.asarray(_free_energy(self.to_params(), jnp.asarray(self._check_data(X))))
 
+    @requires_fit
     def score_samples(self, X) -> np.ndarray:
         """``[N]`` exact pseudo-log-likelihood (see ``gen_jax.models.boltzmann.rbm``)."""
-        self._check_fitted()
         x = jnp.asarray(self._check_data(X))
         return np.asarray(_pseudo_log_likelihood(self.to_params(), x))
 
+    @requires_fit
     def sample(
         self, n_samples: int = 1, *, key: jax.Array | None = None, num_steps: int = 1000
     ) -> np.ndarray:
         """``[n_samples, V]`` binary samples after ``num_steps`` Gibbs sweeps from noise."""
-        self._check_fitted()
         for name, value in (("n_samples", n_samples), ("num_steps", num_steps)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}={value!r}: must be an int >= 1")
@@ -344,11 +343,11 @@ class BernoulliRBM:
             _sample(self.to_params(), self._key(key), num_samples=n_samples, num_steps=num_steps)
         )
 
+    @requires_fit
     def log_partition(
         self, *, key: jax.Array | None = None, num_chains: int = 100, num_betas: int = 10_000
     ) -> float:
         """AIS estimate of :math:`\\log Z`, annealed from the training data's base rates."""
-        self._check_fitted()
         params = self.to_params()
         base = getattr(self, "_base_visible_bias", None)
         result = rbm_ais_log_partition(
@@ -357,6 +356,7 @@ class BernoulliRBM:
         )  # fmt: skip
         return float(result.log_partition)
 
+    @requires_fit
     def log_likelihood(self, X, *, log_partition: float | None = None, **ais_kwargs) -> float:
         """Mean :math:`\\log p(v)` over ``X``; runs :meth:`log_partition` unless given."""
         if log_partition is None:

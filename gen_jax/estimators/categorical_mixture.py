@@ -8,8 +8,6 @@ sharded over every device, and offers ``predict``, ``score``, ``sample``, ``aic`
 from __future__ import annotations
 
 import functools
-import math
-import warnings
 
 import jax
 import jax.numpy as jnp
@@ -17,6 +15,7 @@ import numpy as np
 
 from gen_jax.algorithms.em import EMResult, best_of_restarts, fit_em
 from gen_jax.core.sharding import pad_and_shard
+from gen_jax.estimators.base import Estimator, MixtureMixin, requires_fit
 from gen_jax.estimators.validation import check_sample_weight
 from gen_jax.models.mixture.categorical import (
     CategoricalMixtureEM,
@@ -119,7 +118,7 @@ def _fit_restarts(x, weights, keys, user, tol, *, model, num_components, method,
     return best_of_restarts(jax.vmap(one_restart)(keys))
 
 
-class CategoricalMixture:
+class CategoricalMixture(MixtureMixin, Estimator):
     r"""Mixture of categorical / multinomial distributions fitted by EM (scikit-learn style).
 
     ``X`` is either integer token ids ``[N]`` (one token per sample) or non-negative integer
@@ -144,7 +143,8 @@ class CategoricalMixture:
         pseudo_count: Dirichlet smoothing ``> 0`` added to every count in the M-step.
         include_multinomial_coefficient: include ``log(C!/prod c_v!)`` in the
             log-likelihood of counts (reported numbers only; the fit is unchanged).
-        random_state: integer seed used when ``fit`` gets no ``key``.
+        random_state: int seed, ``None`` or a JAX key, used when ``fit`` or ``sample`` get
+            no ``key`` (:func:`~gen_jax.estimators.base.key_from_random_state`).
 
     Attributes (after ``fit``):
         weights_ ``[K]``, probs_ ``[K, V]``, log_probs_ ``[K, V]``: numpy arrays.
@@ -188,6 +188,8 @@ class CategoricalMixture:
         self.pseudo_count = pseudo_count
         self.include_multinomial_coefficient = include_multinomial_coefficient
         self.random_state = random_state
+
+    _fitted_attributes = ("weights_",)
 
     # -- fitting ---------------------------------------------------------------------------
     def _user_arrays(self, num_categories, dtype):
@@ -242,11 +244,10 @@ class CategoricalMixture:
         )
         x = data[:, None] if tokens else data.astype(dtype)
         x_sharded, w_sharded = pad_and_shard(x, weights)
-        key = jax.random.key(self.random_state) if key is None else key
         result: EMResult = _fit_restarts(
             x_sharded,
             w_sharded,
-            jax.random.split(key, self.n_init),
+            jax.random.split(self._key(key), self.n_init),
             user,
             jnp.asarray(self.tol, dtype),
             model=model,
@@ -257,11 +258,18 @@ class CategoricalMixture:
         self._tokens = tokens
         self.n_categories_ = num_categories
         self.total_count_ = max(1, round(float(np.sum(totals * weights) / np.sum(weights))))
-        self._store(jax.device_get(result), float(np.sum(weights)))
+        result = jax.device_get(result)
+        self._store_params(result.params)
+        self.lower_bound_ = float(result.lower_bound)
+        self._store_em_result(
+            result,
+            component_mass=self.weights_ * float(np.sum(weights)),
+            floor="pseudo_count",
+            warn_if_not_converged=True,
+        )
         return self
 
-    def _store(self, result: EMResult, total_weight):
-        params = result.params
+    def _store_params(self, params: CategoricalMixtureParams) -> None:
         if not all(np.isfinite(np.asarray(leaf)).all() for leaf in jax.tree.leaves(params)):
             raise ValueError(
                 "Fitting the mixture gave non-finite parameters; pass float64 data under "
@@ -270,63 +278,21 @@ class CategoricalMixture:
         self.weights_ = np.asarray(params.weights)
         self.log_probs_ = np.asarray(params.log_probs)
         self.probs_ = np.exp(self.log_probs_)
-        self.converged_ = bool(result.converged)
-        self.n_iter_ = int(result.num_iterations)
-        self.lower_bound_ = float(result.lower_bound)
-        self.log_likelihood_history_ = np.asarray(result.log_likelihood)[: self.n_iter_]
-        empty = np.flatnonzero(self.weights_ * total_weight < 1.0)
-        if empty.size:
-            warnings.warn(
-                f"components {empty.tolist()} hold less than one sample's worth of "
-                "responsibility; pseudo_count keeps them finite, but fewer components (or "
-                "another initialisation) would describe the data better",
-                stacklevel=3,
-            )
-        if not self.converged_:
-            warnings.warn(
-                f"EM did not converge in max_iter={self.max_iter} iterations (tol={self.tol}); "
-                "increase max_iter or tol, or try another initialisation",
-                stacklevel=3,
-            )
 
     # -- inference -------------------------------------------------------------------------
-    def _check_fitted(self):
-        if not hasattr(self, "weights_"):
-            raise RuntimeError("this CategoricalMixture is not fitted yet; call fit(X) first")
-
     def _params(self):
         return CategoricalMixtureParams(
             weights=jnp.asarray(self.weights_), log_probs=jnp.asarray(self.log_probs_)
         )
 
     def _log_joint(self, X):
-        self._check_fitted()
         data, tokens, _ = _check_tokens_or_counts(X, num_categories=self.n_categories_)
         data = data if tokens else data.astype(self.log_probs_.dtype)
         return _log_joint_jit(
             self._params(), jnp.asarray(data), self.include_multinomial_coefficient
         )
 
-    def score_samples(self, X) -> np.ndarray:
-        """``[N]`` log-probability of each sample (see ``include_multinomial_coefficient``)."""
-        return np.asarray(jax.nn.logsumexp(self._log_joint(X), axis=1))
-
-    def score(self, X, y=None) -> float:
-        """Mean log-probability per sample."""
-        return float(np.mean(self.score_samples(X)))
-
-    def predict_proba(self, X) -> np.ndarray:
-        """``[N, K]`` posterior component probabilities (responsibilities)."""
-        return np.asarray(jax.nn.softmax(self._log_joint(X), axis=1))
-
-    def predict(self, X) -> np.ndarray:
-        """``[N]`` most probable component of each sample."""
-        return np.asarray(jnp.argmax(self._log_joint(X), axis=1))
-
-    def fit_predict(self, X, y=None, **fit_kwargs) -> np.ndarray:
-        """``fit(X)`` then ``predict(X)``."""
-        return self.fit(X, **fit_kwargs).predict(X)
-
+    @requires_fit
     def sample(self, n_samples: int = 1, *, key: jax.Array | None = None, total_count=None):
         """Draw ``(X, components [n])`` by ancestral sampling.
 
@@ -337,10 +303,9 @@ class CategoricalMixture:
                 sample when fitted on tokens (``X`` is then tokens ``[n]``), otherwise
                 ``total_count_``. Given, ``X`` is counts ``[n, V]``.
         """
-        self._check_fitted()
         if not isinstance(n_samples, int) or n_samples < 1:
             raise ValueError(f"n_samples={n_samples!r}: must be an int >= 1")
-        key = jax.random.key(self.random_state) if key is None else key
+        key = self._key(key)
         if total_count is None and self._tokens:
             tokens, labels = _sample_tokens_jit(self._params(), key, n_samples)
             return np.asarray(tokens), np.asarray(labels)
@@ -361,17 +326,6 @@ class CategoricalMixture:
     def _n_parameters(self) -> int:
         k, v = self.log_probs_.shape
         return k * (v - 1) + k - 1
-
-    def bic(self, X) -> float:
-        """Bayesian information criterion on ``X`` (lower is better)."""
-        log_likelihood = self.score_samples(X)
-        penalty = self._n_parameters() * math.log(len(log_likelihood))
-        return -2 * float(np.sum(log_likelihood)) + penalty
-
-    def aic(self, X) -> float:
-        """Akaike information criterion on ``X`` (lower is better)."""
-        log_likelihood = self.score_samples(X)
-        return -2 * float(np.sum(log_likelihood)) + 2 * self._n_parameters()
 
 
 @functools.partial(jax.jit, static_argnums=2)

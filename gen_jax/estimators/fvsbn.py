@@ -14,6 +14,7 @@ import numpy as np
 import optax
 
 from gen_jax.algorithms.fvsbn import make_fvsbn_step
+from gen_jax.estimators.base import Estimator, requires_fit
 from gen_jax.models.autoregressive.fvsbn import fvsbn_log_prob, fvsbn_sample
 
 
@@ -38,7 +39,7 @@ _log_prob = jax.jit(fvsbn_log_prob)
 _sample = jax.jit(fvsbn_sample, static_argnums=2)
 
 
-class FullyVisibleSigmoidBeliefNet:
+class FullyVisibleSigmoidBeliefNet(Estimator):
     """The FVSBN as an estimator: ``fit`` by full-batch Adam, exact ``score_samples``,
     sequential ``sample``.
 
@@ -47,13 +48,16 @@ class FullyVisibleSigmoidBeliefNet:
         max_iter: full-batch gradient steps (run as one jitted ``lax.scan``).
         l2_penalty: :math:`\\lambda`, the weights' Gaussian-prior penalty.
         init_scale: standard deviation of the initial weights.
-        random_state: seed used when ``fit``/``sample`` get no ``key``.
+        random_state: int seed, ``None`` or a JAX key, used when ``fit`` or ``sample`` get
+            no ``key``.
 
     Attributes (after ``fit``):
         params_: ``{"weights": [D, D] (strictly lower triangular), "bias": [D]}``.
         weights_, bias_: numpy copies. n_features_in_: ``D``.
         log_likelihood_history_: ``[max_iter]`` mean log-likelihood before each step.
     """
+
+    _fitted_attributes = ("params_",)
 
     def __init__(
         self,
@@ -98,9 +102,8 @@ class FullyVisibleSigmoidBeliefNet:
     def fit(self, x, *, key: jax.Array | None = None) -> FullyVisibleSigmoidBeliefNet:
         """Maximise the mean log-likelihood of ``x`` ``[N, D]`` (0/1); returns ``self``."""
         data = self._check_x(x)
-        key = jax.random.key(self.random_state) if key is None else key
         params, history = _fit(
-            key,
+            self._key(key),
             data,
             learning_rate=float(self.learning_rate),
             l2_penalty=float(self.l2_penalty),
@@ -114,24 +117,20 @@ class FullyVisibleSigmoidBeliefNet:
         self.log_likelihood_history_ = np.asarray(history)
         return self
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "params_"):
-            raise RuntimeError("this FullyVisibleSigmoidBeliefNet is not fitted; call fit(X)")
-
+    @requires_fit
     def score_samples(self, x) -> np.ndarray:
         """``[N]`` exact log-probability (nats) of each row of ``x``."""
-        self._check_fitted()
         data = self._check_x(x, num_features=self.n_features_in_)
         return np.asarray(_log_prob(self.params_, data))
 
+    @requires_fit
     def score(self, x) -> float:
         """Mean log-likelihood per row."""
         return float(np.mean(self.score_samples(x)))
 
+    @requires_fit
     def sample(self, n_samples: int = 1, *, key: jax.Array | None = None) -> np.ndarray:
         """``[n_samples, D]`` int 0/1 vectors drawn sequentially."""
-        self._check_fitted()
         if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
             raise ValueError(f"n_samples={n_samples!r}: must be an int >= 1")
-        key = jax.random.key(self.random_state) if key is None else key
-        return np.asarray(_sample(self.params_, key, n_samples)).astype(np.int64)
+        return np.asarray(_sample(self.params_, self._key(key), n_samples)).astype(np.int64)

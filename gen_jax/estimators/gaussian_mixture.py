@@ -9,8 +9,6 @@ E-step statistics are summed across devices by the compiler.
 from __future__ import annotations
 
 import functools
-import math
-import warnings
 
 import jax
 import jax.numpy as jnp
@@ -18,6 +16,7 @@ import numpy as np
 
 from gen_jax.algorithms.em import EMResult, best_of_restarts, fit_em
 from gen_jax.core.sharding import pad_and_shard
+from gen_jax.estimators.base import Estimator, MixtureMixin, requires_fit
 from gen_jax.estimators.validation import check_matrix, check_sample_weight
 from gen_jax.models.mixture.gaussian import (
     GaussianMixtureEM,
@@ -95,7 +94,7 @@ def _covariance_shape(covariance_type, k, d):
     return {"full": (k, d, d), "tied": (d, d), "diag": (k, d), "spherical": (k,)}[covariance_type]
 
 
-class GaussianMixture:
+class GaussianMixture(MixtureMixin, Estimator):
     """Gaussian mixture fitted by EM, with scikit-learn's constructor and attributes.
 
     Args:
@@ -111,13 +110,16 @@ class GaussianMixture:
         weights_init: ``[K]`` initial weights.
         means_init: ``[K, D]`` initial means.
         precisions_init: initial precision matrices, shaped like the covariances.
-        random_state: integer seed used when ``fit`` gets no ``key``.
+        random_state: int seed, ``None`` or a JAX key, used when ``fit`` or ``sample`` get
+            no ``key`` (:func:`~gen_jax.estimators.base.key_from_random_state`).
 
     Attributes (after ``fit``):
         weights_, means_, covariances_, precisions_, precisions_cholesky_: numpy arrays.
         converged_, n_iter_, lower_bound_: as in scikit-learn.
         log_likelihood_history_: ``[n_iter_]`` mean log-likelihood per iteration.
     """
+
+    _fitted_attributes = ("weights_",)
 
     def __init__(
         self,
@@ -145,7 +147,7 @@ class GaussianMixture:
         ):
             if not value >= least:
                 raise ValueError(f"{name}={value!r}: must be >= {least}")
-        self.model = GaussianMixtureEM(covariance_type, reg_covar)
+        GaussianMixtureEM(covariance_type, reg_covar)  # validates both
         self.n_components = n_components
         self.covariance_type = covariance_type
         self.tol, self.reg_covar, self.max_iter, self.n_init = tol, reg_covar, max_iter, n_init
@@ -153,6 +155,11 @@ class GaussianMixture:
         self.weights_init, self.means_init = weights_init, means_init
         self.precisions_init = precisions_init
         self.random_state = random_state
+
+    @property
+    def model(self) -> GaussianMixtureEM:
+        """The :class:`~gen_jax.models.mixture.gaussian.GaussianMixtureEM` fitted by EM."""
+        return GaussianMixtureEM(self.covariance_type, self.reg_covar)
 
     # -- fitting ---------------------------------------------------------------------------
     def _user_arrays(self, num_features, dtype, shift):
@@ -210,11 +217,10 @@ class GaussianMixture:
         shift = np.nansum(x * weights[:, None], 0) / np.sum(weights * ~np.isnan(x).T, 1)
         user = self._user_arrays(x.shape[1], x.dtype, shift)
         x_sharded, w_sharded = pad_and_shard(x - shift, weights)
-        key = jax.random.key(self.random_state) if key is None else key
         result: EMResult = _fit_restarts(
             x_sharded,
             w_sharded,
-            jax.random.split(key, self.n_init),
+            jax.random.split(self._key(key), self.n_init),
             user,
             jnp.asarray(self.tol, x.dtype),
             model=self.model,
@@ -223,11 +229,17 @@ class GaussianMixture:
             max_iter=self.max_iter,
         )
         result = jax.device_get(result)
-        self._store(result, shift, float(np.sum(weights)))
+        self._store_params(result.params, shift)
+        self.lower_bound_ = float(result.lower_bound)
+        self._store_em_result(
+            result,
+            component_mass=self.weights_ * np.sum(weights),
+            floor="reg_covar",
+            warn_if_not_converged=True,
+        )
         return self
 
-    def _store(self, result: EMResult, shift, total_weight):
-        params = result.params
+    def _store_params(self, params: GaussianMixtureParams, shift) -> None:
         arrays = [np.asarray(leaf) for leaf in jax.tree.leaves(params)]
         if not all(np.isfinite(a).all() for a in arrays):
             raise ValueError(
@@ -242,30 +254,8 @@ class GaussianMixture:
         self.precisions_ = np.asarray(
             covariances_precisions(self.precisions_cholesky_, self.covariance_type)
         )
-        self.converged_ = bool(result.converged)
-        self.n_iter_ = int(result.num_iterations)
-        self.lower_bound_ = float(result.lower_bound)
-        self.log_likelihood_history_ = np.asarray(result.log_likelihood)[: self.n_iter_]
-        empty = np.flatnonzero(self.weights_ * total_weight < 1.0)
-        if empty.size:
-            warnings.warn(
-                f"components {empty.tolist()} hold less than one sample's worth of "
-                "responsibility; reg_covar keeps them finite, but fewer components (or "
-                "another initialisation) would describe the data better",
-                stacklevel=3,
-            )
-        if not self.converged_:
-            warnings.warn(
-                f"EM did not converge in max_iter={self.max_iter} iterations (tol={self.tol}); "
-                "increase max_iter or tol, or try another initialisation",
-                stacklevel=3,
-            )
 
     # -- inference -------------------------------------------------------------------------
-    def _check_fitted(self):
-        if not hasattr(self, "weights_"):
-            raise RuntimeError("this GaussianMixture is not fitted yet; call fit(X) first")
-
     def _params(self):
         return GaussianMixtureParams(
             weights=jnp.asarray(self.weights_),
@@ -275,7 +265,6 @@ class GaussianMixture:
         )
 
     def _log_joint(self, X):
-        self._check_fitted()
         x = check_matrix(X, allow_nan=self.covariance_type == "diag")
         if x.shape[1] != self.means_.shape[1]:
             raise ValueError(
@@ -285,33 +274,12 @@ class GaussianMixture:
             self._params(), jnp.asarray(x.astype(self.means_.dtype)), self.covariance_type
         )
 
-    def score_samples(self, X) -> np.ndarray:
-        """``[N]`` log-density of each sample."""
-        return np.asarray(jax.nn.logsumexp(self._log_joint(X), axis=1))
-
-    def score(self, X, y=None) -> float:
-        """Mean log-density per sample."""
-        return float(np.mean(self.score_samples(X)))
-
-    def predict_proba(self, X) -> np.ndarray:
-        """``[N, K]`` posterior component probabilities (responsibilities)."""
-        return np.asarray(jax.nn.softmax(self._log_joint(X), axis=1))
-
-    def predict(self, X) -> np.ndarray:
-        """``[N]`` most probable component of each sample."""
-        return np.asarray(jnp.argmax(self._log_joint(X), axis=1))
-
-    def fit_predict(self, X, y=None, **fit_kwargs) -> np.ndarray:
-        """``fit(X)`` then ``predict(X)``."""
-        return self.fit(X, **fit_kwargs).predict(X)
-
+    @requires_fit
     def sample(self, n_samples: int = 1, *, key: jax.Array | None = None):
         """Draw ``(X [n, D], components [n])`` by ancestral sampling."""
-        self._check_fitted()
         if not isinstance(n_samples, int) or n_samples < 1:
             raise ValueError(f"n_samples={n_samples!r}: must be an int >= 1")
-        key = jax.random.key(self.random_state) if key is None else key
-        x, labels = _sample_jit(self._params(), key, n_samples, self.covariance_type)
+        x, labels = _sample_jit(self._params(), self._key(key), n_samples, self.covariance_type)
         return np.asarray(x), np.asarray(labels)
 
     def _n_parameters(self) -> int:
@@ -323,16 +291,6 @@ class GaussianMixture:
             "spherical": k,
         }[self.covariance_type]
         return covariance + k * d + k - 1
-
-    def bic(self, X) -> float:
-        """Bayesian information criterion on ``X`` (lower is better)."""
-        n = check_matrix(X, allow_nan=True).shape[0]
-        return -2 * self.score(X) * n + self._n_parameters() * math.log(n)
-
-    def aic(self, X) -> float:
-        """Akaike information criterion on ``X`` (lower is better)."""
-        n = check_matrix(X, allow_nan=True).shape[0]
-        return -2 * self.score(X) * n + 2 * self._n_parameters()
 
 
 def covariances_precisions(precisions_cholesky, covariance_type):

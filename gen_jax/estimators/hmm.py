@@ -48,7 +48,8 @@ class CategoricalHMM(BaseHMM):
         init_params: letters of the parameters ``fit`` initialises (the others must be set
             as attributes first): ``s`` uniform, ``t`` rows half uniform, half Dirichlet(1),
             ``e`` random rows.
-        random_state: integer seed used when ``fit`` gets no ``key``.
+        random_state: int seed, ``None`` or a JAX key, used when ``fit`` or ``sample`` get
+            no ``key`` (:func:`~gen_jax.estimators.base.key_from_random_state`).
 
     Attributes:
         startprob_ ``[K]``, transmat_ ``[K, K]``, emissionprob_ ``[K, V]``: settable.
@@ -89,11 +90,9 @@ class CategoricalHMM(BaseHMM):
             return int(np.shape(self.emissionprob_)[-1])
         return None
 
-    def _check_X(self, X, *, fitting: bool) -> np.ndarray:
+    def _check_X(self, X) -> np.ndarray:
         symbols = check_symbols(X, self._num_symbols())
-        if self._num_symbols() is None:
-            if not fitting:
-                raise RuntimeError("this CategoricalHMM is not fitted yet; call fit(X) first")
+        if self._num_symbols() is None:  # only while fitting: scoring needs emissionprob_
             self.n_features = int(symbols.max()) + 1
         return symbols
 
@@ -185,7 +184,7 @@ class GaussianHMM(BaseHMM):
         source = np.asarray(self.means_) if x is None else x
         return jax.dtypes.canonicalize_dtype(source.dtype)
 
-    def _check_X(self, X, *, fitting: bool) -> np.ndarray:
+    def _check_X(self, X) -> np.ndarray:
         x = check_matrix(X)
         means = getattr(self, "means_", None)
         if means is not None and np.shape(means)[-1] != x.shape[1]:

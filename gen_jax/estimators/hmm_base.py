@@ -28,6 +28,7 @@ import numpy as np
 
 from gen_jax.algorithms.em import fit_em
 from gen_jax.core.sharding import pad_and_shard
+from gen_jax.estimators.base import Estimator, requires_fit
 from gen_jax.estimators.hmm_inputs import (
     check_distribution,
     check_lengths,
@@ -89,11 +90,20 @@ def _sample_jit(params, key, num_steps, covariance_type):
     return states, x
 
 
-class BaseHMM(abc.ABC):
+class BaseHMM(Estimator, abc.ABC):
     """What both estimators share; subclasses provide the emission family."""
 
     _letters = "st"
     _emission_attributes: tuple[str, ...] = ()
+    _not_fitted = "has no parameters yet"
+
+    @property
+    def _fitted_attributes(self) -> tuple[str, ...]:
+        return ("startprob_", "transmat_", *self._emission_attributes)
+
+    @property
+    def _fit_call(self) -> str:
+        return f"fit(X) or set {', '.join(self._fitted_attributes)}"
 
     def __init__(
         self, n_components, startprob_prior, transmat_prior, algorithm, n_iter, tol, params,
@@ -122,7 +132,7 @@ class BaseHMM(abc.ABC):
 
     # -- hooks of the emission family --------------------------------------------------------
     @abc.abstractmethod
-    def _check_X(self, X, *, fitting: bool) -> np.ndarray:
+    def _check_X(self, X) -> np.ndarray:
         """Emission-family hook."""
 
     @abc.abstractmethod
@@ -176,13 +186,6 @@ class BaseHMM(abc.ABC):
         )
 
     def _current_params(self, dtype) -> HMMParams:
-        if getattr(self, "startprob_", None) is None or any(
-            getattr(self, name, None) is None for name in self._emission_attributes
-        ):
-            raise RuntimeError(
-                f"this {type(self).__name__} has no parameters yet; call fit(X) or set "
-                f"startprob_, transmat_ and {', '.join(self._emission_attributes)}"
-            )
         start, transition = self._transition_params(dtype)
         return HMMParams(start, transition, self._user_emission(dtype))
 
@@ -204,12 +207,11 @@ class BaseHMM(abc.ABC):
 
     # -- fitting -------------------------------------------------------------------------------
     def _prepare(self, X, lengths, *, fitting: bool, key=None):
-        x = self._check_X(X, fitting=fitting)
+        x = self._check_X(X)
         lengths = check_lengths(lengths, x.shape[0])
         dtype = self._dtype(x)
         if fitting:
-            key = jax.random.key(self.random_state) if key is None else key
-            transition_key, emission_key = jax.random.split(key)
+            transition_key, emission_key = jax.random.split(self._key(key))
             start, transition = self._transition_params(dtype, transition_key)
             emission = self._initial_emission(x, emission_key, dtype)
             params = HMMParams(jnp.asarray(start), jnp.asarray(transition), emission)
@@ -244,11 +246,7 @@ class BaseHMM(abc.ABC):
         )
         result = jax.device_get(result)
         self._store(result.params)
-        self.n_iter_ = int(result.num_iterations)
-        self.converged_ = bool(result.converged)
-        self.log_likelihood_history_ = (
-            np.asarray(result.log_likelihood)[: self.n_iter_] * lengths.size
-        )
+        self._store_em_result(result, history_scale=lengths.size)
         if not all(np.isfinite(np.asarray(leaf)).all() for leaf in jax.tree.leaves(result.params)):
             raise FloatingPointError(
                 "Baum-Welch produced non-finite parameters; some sequence is impossible under "
@@ -289,6 +287,7 @@ class BaseHMM(abc.ABC):
         posterior = _smooth_jit(self._model(params, dtype), params, data)
         return posterior, data["mask"]
 
+    @requires_fit
     def score_samples(self, X, lengths=None) -> tuple[float, np.ndarray]:
         """``(log p(X), posteriors [n_samples, K])``: the total log-likelihood of all
         sequences and :math:`p(z_t \\mid \\text{its sequence})` per sample."""
@@ -296,15 +295,18 @@ class BaseHMM(abc.ABC):
         smoothed = np.asarray(posterior.smoothed_probs)[mask]
         return float(np.sum(np.asarray(posterior.log_likelihood, np.float64))), smoothed
 
+    @requires_fit
     def score(self, X, lengths=None) -> float:
         """Total log-likelihood :math:`\\sum_n \\log p(y_n)` of the sequences."""
         posterior, _ = self._posteriors(X, lengths)
         return float(np.sum(np.asarray(posterior.log_likelihood, np.float64)))
 
+    @requires_fit
     def predict_proba(self, X, lengths=None) -> np.ndarray:
         """``[n_samples, K]`` smoothed state posteriors."""
         return self.score_samples(X, lengths)[1]
 
+    @requires_fit
     def decode(self, X, lengths=None, algorithm: str | None = None):
         """``(log_prob, states [n_samples])``: with ``"viterbi"``, the jointly most probable
         state sequences and :math:`\\sum_n \\max_z \\log p(y_n, z)`; with ``"map"``, each
@@ -319,17 +321,18 @@ class BaseHMM(abc.ABC):
         states, log_joint = _viterbi_jit(self._model(params, dtype), params, data)
         return float(np.sum(np.asarray(log_joint, np.float64))), np.asarray(states)[data["mask"]]
 
+    @requires_fit
     def predict(self, X, lengths=None) -> np.ndarray:
         """``[n_samples]`` decoded states (``algorithm``, Viterbi by default)."""
         return self.decode(X, lengths)[1]
 
+    @requires_fit
     def sample(self, n_samples: int = 1, *, key: jax.Array | None = None):
         """One sequence of ``n_samples`` steps: ``(X, states [n_samples])``, ``X`` shaped
         as ``fit`` takes it (``[n_samples, 1]`` symbols or ``[n_samples, D]``)."""
         if not isinstance(n_samples, int) or n_samples < 1:
             raise ValueError(f"n_samples={n_samples!r}: must be an int >= 1")
         params = self._current_params(self._dtype(None))
-        key = jax.random.key(self.random_state) if key is None else key
-        states, x = _sample_jit(params, key, n_samples, self._covariance_type)
+        states, x = _sample_jit(params, self._key(key), n_samples, self._covariance_type)
         x = np.asarray(x)
         return (x[:, None] if x.ndim == 1 else x), np.asarray(states)

@@ -38,19 +38,27 @@ References:
 
 from __future__ import annotations
 
-import functools
-
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.sharding import NamedSharding, PartitionSpec
 
-from gen_jax.algorithms.em import fit_em
-from gen_jax.core.sharding import make_mesh, pad_and_shard
-from gen_jax.estimators.lda_input import check_counts, padded_documents, padded_tokens
+from gen_jax.core.sharding import pad_and_shard
+from gen_jax.estimators.base import Estimator, requires_fit
+from gen_jax.estimators.lda_input import (
+    check_counts,
+    padded_documents,
+    padded_tokens,
+    sharded_minibatches,
+)
+from gen_jax.estimators.lda_programs import (
+    fit_batch,
+    fit_online,
+    infer_and_bound,
+    run_gibbs_sweeps,
+    sample_counts,
+)
 from gen_jax.models.lda.coherence import umass_coherence
-from gen_jax.models.lda.gibbs import run_gibbs
-from gen_jax.models.lda.online import check_learning_schedule, online_update
+from gen_jax.models.lda.online import check_learning_schedule
 from gen_jax.models.lda.vb import (
     Documents,
     LDAParams,
@@ -67,74 +75,7 @@ def _float_dtype():
     return jax.dtypes.canonicalize_dtype(np.float64)  # float64 only under jax_enable_x64
 
 
-@functools.partial(jax.jit, static_argnames=("model", "max_iter"))
-def _fit_batch(docs, weights, params, tol, *, model, max_iter):
-    return fit_em(model, params, docs, weights=weights, tol=tol, max_iter=max_iter)
-
-
-@functools.partial(
-    jax.jit,
-    static_argnames=("model", "num_epochs", "num_documents", "learning_decay", "learning_offset"),
-)
-def _fit_online(
-    params,
-    batches,
-    weights,
-    first_batch,
-    *,
-    model,
-    num_epochs,
-    num_documents,
-    learning_decay,
-    learning_offset,
-):
-    num_batches = weights.shape[0]
-
-    def body(params, index):
-        pick = lambda leaf: leaf[index % num_batches]
-        return online_update(
-            model,
-            params,
-            jax.tree.map(pick, batches),
-            pick(weights),
-            first_batch + index,
-            num_documents=num_documents,
-            learning_decay=learning_decay,
-            learning_offset=learning_offset,
-        )
-
-    params, metrics = jax.lax.scan(body, params, jnp.arange(num_epochs * num_batches))
-    return params, metrics["bound_per_document"]
-
-
-_run_gibbs = jax.jit(
-    run_gibbs,
-    static_argnames=(
-        "num_topics",
-        "num_words",
-        "num_sweeps",
-        "doc_topic_prior",
-        "topic_word_prior",
-    ),
-)
-
-
-@functools.partial(jax.jit, static_argnames="model")
-def _infer_and_bound(params, docs, *, model):
-    gamma = model.infer(params, docs)
-    return gamma, model.document_bound(params, docs, gamma)
-
-
-@functools.partial(jax.jit, static_argnames="max_words")
-def _sample_counts(key, topic_mixture, topics, lengths, *, max_words):
-    log_word_probs = jnp.log(topic_mixture @ topics)  # [D, V]
-    words = jax.random.categorical(key, log_word_probs[:, None, :], shape=(len(lengths), max_words))
-    present = jnp.arange(max_words)[None, :] < lengths[:, None]
-    one_hot = jax.nn.one_hot(words, topics.shape[1], dtype=jnp.int32)
-    return jnp.sum(one_hot * present[..., None].astype(jnp.int32), axis=1)
-
-
-class LatentDirichletAllocation:
+class LatentDirichletAllocation(Estimator):
     """Latent Dirichlet allocation with scikit-learn's constructor, methods and attributes.
 
     Args:
@@ -153,7 +94,8 @@ class LatentDirichletAllocation:
         mean_change_tol, max_doc_update_iter: per-document E-step stopping rule.
         components_init: ``[K, V]`` positive starting :math:`\\lambda` (VB methods);
             random :math:`\\mathrm{Gamma}(100, 1/100)` entries by default.
-        random_state: integer seed used when ``fit`` gets no ``key``.
+        random_state: int seed, ``None`` or a JAX key, used when ``fit``, ``partial_fit``
+            or the samplers get no ``key``.
 
     Attributes (after ``fit``):
         components_: ``[K, V]`` :math:`\\lambda` (unnormalised topic-word Dirichlet).
@@ -164,6 +106,8 @@ class LatentDirichletAllocation:
             minibatch estimate of it after each minibatch; gibbs: :math:`\\log p(w\\mid z)`
             per token after each sweep.
     """
+
+    _fitted_attributes = ("components_",)
 
     def __init__(
         self,
@@ -202,23 +146,33 @@ class LatentDirichletAllocation:
             max_iter,
             tol,
         )
-        self.doc_topic_prior = doc_topic_prior
-        self.topic_word_prior = topic_word_prior
-        self.doc_topic_prior_ = 1.0 / n_components if doc_topic_prior is None else doc_topic_prior
-        self.topic_word_prior_ = (
-            1.0 / n_components if topic_word_prior is None else topic_word_prior
-        )
+        self.doc_topic_prior, self.topic_word_prior = doc_topic_prior, topic_word_prior
         self.batch_size, self.total_samples = batch_size, total_samples
         self.learning_decay, self.learning_offset = learning_decay, learning_offset
         self.mean_change_tol, self.max_doc_update_iter = mean_change_tol, max_doc_update_iter
-        self.model = LDAVariationalEM(
-            float(self.doc_topic_prior_),
-            float(self.topic_word_prior_),
-            float(mean_change_tol),
-            int(max_doc_update_iter),
-        )
         self.components_init = components_init
         self.random_state = random_state
+        self.model  # noqa: B018 (builds the model, validating the priors and E-step options)
+
+    @property
+    def doc_topic_prior_(self) -> float:
+        """:math:`\\alpha`: ``doc_topic_prior``, or ``1 / n_components`` by default."""
+        return 1.0 / self.n_components if self.doc_topic_prior is None else self.doc_topic_prior
+
+    @property
+    def topic_word_prior_(self) -> float:
+        """:math:`\\eta`: ``topic_word_prior``, or ``1 / n_components`` by default."""
+        return 1.0 / self.n_components if self.topic_word_prior is None else self.topic_word_prior
+
+    @property
+    def model(self) -> LDAVariationalEM:
+        """The variational-Bayes :class:`~gen_jax.models.lda.vb.LDAVariationalEM`."""
+        return LDAVariationalEM(
+            float(self.doc_topic_prior_),
+            float(self.topic_word_prior_),
+            float(self.mean_change_tol),
+            int(self.max_doc_update_iter),
+        )
 
     # -- fitting ---------------------------------------------------------------------------
     def _initial_params(self, key, num_words, dtype) -> LDAParams:
@@ -239,8 +193,7 @@ class LatentDirichletAllocation:
         sampler); ``random_state`` by default.
         """
         matrix = check_counts(X, allow_empty=False)
-        key = jax.random.key(self.random_state) if key is None else key
-        init_key, gibbs_key = jax.random.split(key)
+        init_key, gibbs_key = jax.random.split(self._key(key))
         dtype = _float_dtype()
         num_documents, num_words = matrix.shape
         self.n_features_in_ = num_words
@@ -253,7 +206,7 @@ class LatentDirichletAllocation:
             weights = np.ones(num_documents, dtype)
             counts, sharded_weights = pad_and_shard(counts, weights)
             word_ids, _ = pad_and_shard(word_ids, weights)
-            result = _fit_batch(
+            result = fit_batch(
                 Documents(counts=counts, word_ids=word_ids),
                 sharded_weights,
                 params,
@@ -275,21 +228,8 @@ class LatentDirichletAllocation:
     def _online_passes(self, matrix, params, num_epochs, num_documents) -> np.ndarray:
         """Online VB over ``matrix`` in consecutive minibatches (each padded to a multiple of
         the device count and sharded); stores the topics, returns the bound history."""
-        dtype = _float_dtype()
-        counts, word_ids = padded_documents(matrix, dtype)
-        num_batches = -(-matrix.shape[0] // self.batch_size)
-        mesh = make_mesh()
-        width = -(-min(self.batch_size, matrix.shape[0]) // mesh.size) * mesh.size
-        total = num_batches * width
-        starts = np.arange(num_batches) * self.batch_size
-        rows = starts[:, None] + np.arange(width)[None, :]
-        valid = (np.arange(width)[None, :] < self.batch_size) & (rows < matrix.shape[0])
-        rows = np.where(valid, rows, 0).reshape(total)
-        sharding = NamedSharding(mesh, PartitionSpec(None, mesh.axis_names[0]))
-        place = lambda array: jax.device_put(array.reshape(num_batches, width, -1), sharding)
-        batches = Documents(counts=place(counts[rows]), word_ids=place(word_ids[rows]))
-        weights = jax.device_put(valid.astype(dtype), sharding)
-        params, history = _fit_online(
+        batches, weights = sharded_minibatches(matrix, self.batch_size, _float_dtype())
+        params, history = fit_online(
             params,
             batches,
             weights,
@@ -300,7 +240,7 @@ class LatentDirichletAllocation:
             learning_decay=float(self.learning_decay),
             learning_offset=float(self.learning_offset),
         )
-        self.n_batch_iter_ += num_epochs * num_batches
+        self.n_batch_iter_ += num_epochs * weights.shape[0]
         self._store(params.topic_word)
         return np.asarray(history)
 
@@ -316,8 +256,8 @@ class LatentDirichletAllocation:
             X, num_words=None if first else self.n_features_in_, allow_empty=False
         )
         if first:
-            key = jax.random.key(self.random_state) if key is None else key
-            params = self._initial_params(jax.random.split(key)[0], matrix.shape[1], _float_dtype())
+            key = jax.random.split(self._key(key))[0]
+            params = self._initial_params(key, matrix.shape[1], _float_dtype())
             self.n_features_in_, self.n_batch_iter_, self.n_iter_ = matrix.shape[1], 0, 0
             self.bound_history_ = np.zeros(0)
         else:
@@ -329,7 +269,7 @@ class LatentDirichletAllocation:
 
     def _fit_gibbs(self, matrix, key):
         tokens, mask = padded_tokens(matrix)
-        state, history = _run_gibbs(
+        state, history = run_gibbs_sweeps(
             key,
             jnp.asarray(tokens),
             jnp.asarray(mask),
@@ -355,22 +295,16 @@ class LatentDirichletAllocation:
         self.exp_dirichlet_component_ = np.exp(np.asarray(dirichlet_expectation(topic_word)))
 
     # -- inference -------------------------------------------------------------------------
-    def _check_fitted(self):
-        if not hasattr(self, "components_"):
-            raise RuntimeError(
-                "this LatentDirichletAllocation is not fitted yet; call fit(X) first"
-            )
-
     def _infer(self, X, name="X"):
-        self._check_fitted()
         matrix = check_counts(X, num_words=self.n_features_in_, name=name)
         dtype = _float_dtype()
         counts, word_ids = padded_documents(matrix, dtype)
         params = LDAParams(topic_word=jnp.asarray(self.components_, dtype))
         docs = Documents(counts=jnp.asarray(counts), word_ids=jnp.asarray(word_ids))
-        gamma, bound = _infer_and_bound(params, docs, model=self.model)
+        gamma, bound = infer_and_bound(params, docs, model=self.model)
         return np.asarray(gamma), np.asarray(bound), matrix
 
+    @requires_fit
     def transform(self, X) -> np.ndarray:
         """``[D, K]`` document-topic distributions :math:`\\gamma_d / \\sum_k \\gamma_{dk}` of
         (possibly new) documents, inferred with the topics held fixed."""
@@ -381,12 +315,14 @@ class LatentDirichletAllocation:
         """``fit(X)`` then ``transform(X)``."""
         return self.fit(X, **fit_kwargs).transform(X)
 
+    @requires_fit
     def score_samples(self, X) -> np.ndarray:
         """``[D]`` per-document bound terms :math:`E_q[\\log p(w_d\\mid\\theta_d,\\beta) +
         \\log p(\\theta_d\\mid\\alpha) - \\log q(\\theta_d)]`; their sum is ``score(X)``
         without the corpus-level term."""
         return self._infer(X)[1]
 
+    @requires_fit
     def score(self, X, y=None) -> float:
         """:math:`\\mathcal L(X)`, the evidence lower bound of the documents ``X`` ``[D, V]``
         including the corpus-level topic term, summed (not per word): scikit-learn's
@@ -394,6 +330,7 @@ class LatentDirichletAllocation:
         corpus_term = topic_word_bound(jnp.asarray(self.components_), self.topic_word_prior_)
         return float(np.sum(self.score_samples(X)) + float(corpus_term))
 
+    @requires_fit
     def perplexity(self, X, *, corpus_term: bool = True) -> float:
         """Per-word perplexity bound of the documents ``X`` ``[D, V]`` (e.g. held out).
 
@@ -411,6 +348,7 @@ class LatentDirichletAllocation:
         bound = self.score(X) if corpus_term else float(np.sum(self.score_samples(X)))
         return float(np.exp(-bound / num_tokens))
 
+    @requires_fit
     def top_words(self, n_top_words: int = 10, vocabulary=None):
         """Each topic's most probable words, most probable first.
 
@@ -422,7 +360,6 @@ class LatentDirichletAllocation:
         Returns:
             ``[K, n_top_words]`` ids, or a list of ``K`` lists of words.
         """
-        self._check_fitted()
         if not isinstance(n_top_words, int) or not 1 <= n_top_words <= self.n_features_in_:
             raise ValueError(
                 f"n_top_words={n_top_words!r}: pass an int in [1, {self.n_features_in_}]"
@@ -438,10 +375,11 @@ class LatentDirichletAllocation:
             )
         return [[words[i] for i in row] for row in ids]
 
+    @requires_fit
     def coherence(self, X, n_top_words: int = 10, *, smoothing=1.0, mean=False) -> np.ndarray:
         """``[K]`` UMass coherence of each topic's top words on the corpus ``X``
         (:func:`~gen_jax.models.lda.coherence.umass_coherence`)."""
-        matrix = check_counts(X, num_words=getattr(self, "n_features_in_", None))
+        matrix = check_counts(X, num_words=self.n_features_in_)
         return umass_coherence(matrix, self.top_words(n_top_words), smoothing=smoothing, mean=mean)
 
     # -- generation ------------------------------------------------------------------------
@@ -449,9 +387,8 @@ class LatentDirichletAllocation:
         lengths = np.asarray(lengths)
         if lengths.dtype.kind not in "iu" or (lengths < 0).any():
             raise ValueError(f"n_words={lengths.tolist()!r}: pass a non-negative int")
-        key = jax.random.key(self.random_state) if key is None else key
-        counts = _sample_counts(
-            key,
+        counts = sample_counts(
+            self._key(key),
             jnp.asarray(topic_mixture, _float_dtype()),
             jnp.asarray(self.topic_word_, _float_dtype()),
             jnp.asarray(lengths, jnp.int32),
@@ -459,6 +396,7 @@ class LatentDirichletAllocation:
         )
         return np.asarray(counts)
 
+    @requires_fit
     def sample_similar(self, X, n_words: int | None = None, *, key: jax.Array | None = None):
         """New documents like the rows of ``X``: infer each one's topic mixture
         :math:`\\theta_d` (``transform``), then draw words :math:`z \\sim \\theta_d`,
@@ -479,14 +417,13 @@ class LatentDirichletAllocation:
             lengths = np.full(len(topic_mixture), n_words)
         return self._sample(topic_mixture, lengths, key)
 
+    @requires_fit
     def sample(self, n_documents: int, n_words: int, *, key: jax.Array | None = None):
         """``(counts [n, V], topic_mixture [n, K])``: documents from the generative process,
         :math:`\\theta \\sim \\mathrm{Dir}(\\alpha)` and ``n_words`` words each."""
-        self._check_fitted()
         if not isinstance(n_documents, int) or n_documents < 1:
             raise ValueError(f"n_documents={n_documents!r}: must be an int >= 1")
-        key = jax.random.key(self.random_state) if key is None else key
-        mixture_key, word_key = jax.random.split(key)
+        mixture_key, word_key = jax.random.split(self._key(key))
         alpha = jnp.full(self.n_components, self.doc_topic_prior_, _float_dtype())
         mixture = np.asarray(jax.random.dirichlet(mixture_key, alpha, (n_documents,)))
         return self._sample(mixture, np.full(n_documents, n_words), word_key), mixture

@@ -6,13 +6,20 @@ A corpus arrives as ``[D, V]`` counts (a numpy array or any scipy sparse matrix,
 - :func:`padded_documents`: ``[D, L]`` counts and word ids of each document's distinct
   words (``L`` = the most distinct words in a document), for variational Bayes;
 - :func:`padded_tokens`: ``[D, T]`` word id of every token and a mask (``T`` = the longest
-  document), for collapsed Gibbs sampling.
+  document), for collapsed Gibbs sampling;
+- :func:`sharded_minibatches`: consecutive minibatches of :func:`padded_documents`, each
+  sharded over the devices, for online variational Bayes.
 """
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 import scipy.sparse
+from jax.sharding import NamedSharding, PartitionSpec
+
+from gen_jax.core.sharding import make_mesh
+from gen_jax.models.lda.vb import Documents
 
 
 def check_counts(
@@ -111,3 +118,31 @@ def padded_tokens(matrix: scipy.sparse.csr_matrix) -> tuple[np.ndarray, np.ndarr
     tokens[rows, columns] = words
     mask[rows, columns] = True
     return tokens, mask
+
+
+def sharded_minibatches(
+    matrix: scipy.sparse.csr_matrix, batch_size: int, dtype
+) -> tuple[Documents, jax.Array]:
+    """Consecutive minibatches of ``batch_size`` documents, sharded over the devices.
+
+    Each minibatch is padded to a multiple of the device count (padding rows repeat
+    document 0 with weight 0).
+
+    Returns:
+        ``(batches, weights)``: :class:`~gen_jax.models.lda.vb.Documents` with leaves
+        ``[n_batches, B, L]`` and ``weights [n_batches, B]`` (1 for a document, 0 for
+        padding), ``B`` being ``batch_size`` (or ``D`` if smaller) rounded up to the
+        device count.
+    """
+    counts, word_ids = padded_documents(matrix, dtype)
+    num_batches = -(-matrix.shape[0] // batch_size)
+    mesh = make_mesh()
+    width = -(-min(batch_size, matrix.shape[0]) // mesh.size) * mesh.size
+    starts = np.arange(num_batches) * batch_size
+    rows = starts[:, None] + np.arange(width)[None, :]
+    valid = (np.arange(width)[None, :] < batch_size) & (rows < matrix.shape[0])
+    rows = np.where(valid, rows, 0).reshape(num_batches * width)
+    sharding = NamedSharding(mesh, PartitionSpec(None, mesh.axis_names[0]))
+    place = lambda array: jax.device_put(array.reshape(num_batches, width, -1), sharding)
+    batches = Documents(counts=place(counts[rows]), word_ids=place(word_ids[rows]))
+    return batches, jax.device_put(valid.astype(dtype), sharding)

@@ -21,20 +21,24 @@ from __future__ import annotations
 import jax
 import numpy as np
 
+from gen_jax.estimators.base import Estimator, requires_fit
 from gen_jax.estimators.hmm_inputs import check_lengths, check_symbols
 from gen_jax.models.hmm.inference import sample_markov_chain
 
 
-class MarkovChain:
+class MarkovChain(Estimator):
     """A first-order Markov chain over observed states ``0..n_states-1``.
 
     Args:
         n_states: the number of states ``K``; by default the largest state seen plus one.
         pseudo_count: :math:`\\alpha \\ge 0` added to every count.
-        random_state: integer seed used when ``sample`` gets no ``key``.
+        random_state: int seed, ``None`` or a JAX key, used when ``sample`` gets no ``key``.
 
     Attributes (after ``fit``): ``startprob_ [K]``, ``transmat_ [K, K]``, ``n_states_``.
     """
+
+    _fitted_attributes = ("transmat_",)
+    _fit_call = "fit(states)"
 
     def __init__(self, n_states: int | None = None, *, pseudo_count: float = 0.0, random_state=0):
         if n_states is not None and (not isinstance(n_states, int) or n_states < 1):
@@ -70,10 +74,9 @@ class MarkovChain:
         self.n_states_ = k
         return self
 
+    @requires_fit
     def score_samples(self, states, lengths=None) -> np.ndarray:
         """``[n_sequences]`` log-probability of each sequence (``-inf`` if impossible)."""
-        if not hasattr(self, "transmat_"):
-            raise RuntimeError("this MarkovChain is not fitted yet; call fit(states) first")
         z, starts, within, lengths = self._sequences(states, lengths, self.n_states_)
         with np.errstate(divide="ignore"):
             log_start, log_transition = np.log(self.startprob_), np.log(self.transmat_)
@@ -82,20 +85,22 @@ class MarkovChain:
         steps[within] = log_transition[z[np.flatnonzero(within) - 1], z[within]]
         return np.add.reduceat(steps, starts)
 
+    @requires_fit
     def score(self, states, lengths=None) -> float:
         """Total log-probability of the sequences."""
         return float(np.sum(self.score_samples(states, lengths)))
 
+    @requires_fit
     def sample(self, n_samples: int = 1, *, key: jax.Array | None = None) -> np.ndarray:
         """``[n_samples]`` states of one sequence drawn from the chain."""
-        if not hasattr(self, "transmat_"):
-            raise RuntimeError("this MarkovChain is not fitted yet; call fit(states) first")
         if not isinstance(n_samples, int) or n_samples < 1:
             raise ValueError(f"n_samples={n_samples!r}: must be an int >= 1")
-        key = jax.random.key(self.random_state) if key is None else key
         dtype = jax.dtypes.canonicalize_dtype(np.float64)
         return np.asarray(
             sample_markov_chain(
-                self.startprob_.astype(dtype), self.transmat_.astype(dtype), n_samples, key=key
+                self.startprob_.astype(dtype),
+                self.transmat_.astype(dtype),
+                n_samples,
+                key=self._key(key),
             )
         )

@@ -39,6 +39,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gen_jax.estimators.base import Estimator, requires_fit
 from gen_jax.estimators.validation import check_matrix
 
 __all__ = ["NaiveBayes"]
@@ -84,7 +85,7 @@ def _sample(kind: str, params: dict, key: jax.Array, n: int, total_count: jax.Ar
     return x, labels
 
 
-class NaiveBayes:
+class NaiveBayes(Estimator):
     """Naive Bayes classifier and sampler (scikit-learn style; see the module docstring).
 
     Args:
@@ -94,13 +95,16 @@ class NaiveBayes:
         binarize: Bernoulli threshold (``x > binarize`` is 1); None if already 0/1.
         fit_prior: learn :math:`p(y)`; otherwise uniform (or ``class_prior``).
         class_prior: ``[C]`` fixed class probabilities.
-        random_state: seed for ``sample`` when no ``key`` is given.
+        random_state: int seed, ``None`` or a JAX key, used when ``sample`` gets no ``key``.
 
     Attributes (after ``fit``): classes_, class_count_, class_log_prior_;
     ``feature_log_prob_`` (categorical ``[C, D, K]`` padded with -inf, bernoulli /
     multinomial ``[C, D]``), n_categories_ (categorical); theta_, var_, epsilon_ (gaussian);
     total_count_ (multinomial: the rounded mean row total, used by ``sample``).
     """
+
+    _fitted_attributes = ("classes_",)
+    _fit_call = "fit(X, y)"
 
     def __init__(
         self,
@@ -209,8 +213,6 @@ class NaiveBayes:
             self.total_count_ = max(1, int(round(float(x.sum(1).mean()))))
 
     def _params(self) -> dict:
-        if not hasattr(self, "classes_"):
-            raise RuntimeError("this NaiveBayes is not fitted yet; call fit(X, y) first")
         dtype = jax.dtypes.canonicalize_dtype(np.float64)
         params = {"class_log_prior": jnp.asarray(self.class_log_prior_, dtype)}
         if self.kind == "gaussian":
@@ -230,31 +232,38 @@ class NaiveBayes:
             )
         return _joint_log_likelihood(self.kind, params, jnp.asarray(x))
 
+    @requires_fit
     def predict_joint_log_proba(self, X) -> np.ndarray:
         """``[N, C]`` :math:`\\log p(y, x)`."""
         return np.asarray(self._joint(X))
 
+    @requires_fit
     def predict_log_proba(self, X) -> np.ndarray:
         """``[N, C]`` :math:`\\log p(y \\mid x)`."""
         return np.asarray(jax.nn.log_softmax(self._joint(X), axis=1))
 
+    @requires_fit
     def predict_proba(self, X) -> np.ndarray:
         """``[N, C]`` :math:`p(y \\mid x)`."""
         return np.asarray(jax.nn.softmax(self._joint(X), axis=1))
 
+    @requires_fit
     def predict(self, X) -> np.ndarray:
         """``[N]`` the most probable class label."""
         best = np.asarray(jnp.argmax(self._joint(X), axis=1))
         return self.classes_[best]
 
+    @requires_fit
     def score_samples(self, X) -> np.ndarray:
         """``[N]`` :math:`\\log p(x)` (the generative density, classes summed out)."""
         return np.asarray(jax.nn.logsumexp(self._joint(X), axis=1))
 
+    @requires_fit
     def score(self, X, y) -> float:
         """Classification accuracy on ``(X, y)`` (scikit-learn's classifier score)."""
         return float(np.mean(self.predict(X) == np.asarray(y)))
 
+    @requires_fit
     def sample(self, n_samples: int = 1, *, key: jax.Array | None = None, total_count=None):
         """Draw ``(X [n, D], y [n])``: a class from the prior, then every feature.
 
@@ -266,14 +275,13 @@ class NaiveBayes:
         params = self._params()
         if not isinstance(n_samples, int) or n_samples < 1:
             raise ValueError(f"n_samples={n_samples!r}: must be an int >= 1")
-        key = jax.random.key(self.random_state) if key is None else key
         total = (
             self.total_count_
             if self.kind == "multinomial" and total_count is None
             else (total_count or 0)
         )
         dtype = params["class_log_prior"].dtype
-        x, labels = _sample(self.kind, params, key, n_samples, jnp.asarray(total, dtype))
+        x, labels = _sample(self.kind, params, self._key(key), n_samples, jnp.asarray(total, dtype))
         x = np.asarray(x)
         if self.kind in ("categorical", "multinomial"):
             x = np.rint(x).astype(np.int64)

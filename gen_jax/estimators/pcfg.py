@@ -35,6 +35,7 @@ import numpy as np
 
 from gen_jax.algorithms.em import fit_em
 from gen_jax.core.sharding import pad_and_shard
+from gen_jax.estimators.base import EstimatorMixin
 from gen_jax.models.pcfg import chart
 from gen_jax.models.pcfg.cnf import cnf_rules, compile_rules, debinarize
 from gen_jax.models.pcfg.em import PCFGInsideOutsideEM
@@ -67,8 +68,12 @@ def _words(tokens, name: str = "tokens") -> list[str]:
     return words
 
 
-class PCFG:
+class PCFG(EstimatorMixin):
     """A probabilistic context-free grammar (see the module docstring).
+
+    Usable as soon as it is built (its rules are its parameters), so no method needs
+    ``fit``; ``EstimatorMixin`` supplies the storing of EM results. The constructor
+    normalises ``rules`` and ``start``, so there is no ``get_params``.
 
     Args:
         rules: the productions (:class:`Rule`); each left-hand side's probabilities sum to 1.
@@ -328,8 +333,7 @@ class PCFG:
         result = jax.device_get(
             _fit(self.params(), data, weights, tol, model=model, max_iter=max_iter)
         )
-        history = np.asarray(result.log_likelihood)[: int(result.num_iterations)]
-        if not np.isfinite(history[0]):
+        if not np.isfinite(result.log_likelihood[0]):
             raise ValueError(
                 "some training sentence has probability 0 under the starting grammar; parse "
                 "them with score_samples to find it, or add rules that can derive it"
@@ -348,9 +352,7 @@ class PCFG:
             if p > 0
         ]
         self.__init__(kept, self.start)
-        self.log_likelihood_history_ = history
-        self.n_iter_ = int(result.num_iterations)
-        self.converged_ = bool(result.converged)
+        self._store_em_result(result)
         return self
 
 

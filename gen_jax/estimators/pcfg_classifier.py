@@ -21,12 +21,13 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from gen_jax.estimators.base import Estimator, requires_fit
 from gen_jax.estimators.pcfg import PCFG
 from gen_jax.models.pcfg.grammar import relative_frequency_rules, tree_productions
 from gen_jax.models.pcfg.tree import Tree
 
 
-class PCFGAuthorshipClassifier:
+class PCFGAuthorshipClassifier(Estimator):
     """One smoothed treebank PCFG per author; predicts by the highest document log-probability.
 
     Args:
@@ -35,6 +36,9 @@ class PCFGAuthorshipClassifier:
 
     Attributes (after ``fit``): classes_ (author names), grammars_ (author -> PCFG).
     """
+
+    _fitted_attributes = ("grammars_",)
+    _fit_call = "fit(treebanks)"
 
     def __init__(self, pseudo_count: float = 0.5, start: str | None = None):
         if not pseudo_count > 0:
@@ -67,14 +71,13 @@ class PCFGAuthorshipClassifier:
             self.grammars_[author] = PCFG(rules, start)
         return self
 
+    @requires_fit
     def decision_function(self, documents: Sequence[Sequence]) -> np.ndarray:
         """``[D, A]`` total log-probability of each document under each author's grammar.
 
         Args:
             documents: each a list of sentences (str or lists of words).
         """
-        if not hasattr(self, "grammars_"):
-            raise RuntimeError("this classifier is not fitted yet; call fit(treebanks) first")
         sentences = [sentence for document in documents for sentence in document]
         bounds = np.cumsum([0] + [len(document) for document in documents])
         if not sentences or np.any(np.diff(bounds) == 0):
@@ -82,6 +85,7 @@ class PCFGAuthorshipClassifier:
         scores = np.stack([self.grammars_[a].score_samples(sentences) for a in self.classes_], 1)
         return np.add.reduceat(scores, bounds[:-1], axis=0)
 
+    @requires_fit
     def predict(self, documents: Sequence[Sequence]) -> list[str]:
         """The most probable author of each document."""
         return [self.classes_[i] for i in np.argmax(self.decision_function(documents), axis=1)]

@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 from sklearn.neural_network import BernoulliRBM as SklearnRBM
 
 from gen_jax.data import load_digits
@@ -139,7 +140,7 @@ def test_bad_input_gives_clear_errors(fitted, binary_digits):
         model.fit(np.zeros(4))
     with pytest.raises(ValueError, match="NaN"):
         model.fit(np.array([[0.0, np.nan]]))
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         model.transform(binary_digits[:2])
     check_binary(np.full((5, 4), 0.5), allow_fractional=True)  # probabilities are fine then
     fitted_model = copy.deepcopy(fitted[0])

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from scipy import optimize, special, stats
+from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
 
 from gen_jax.algorithms.em import em_iteration, fit_em
@@ -305,7 +306,7 @@ def test_bad_arguments_are_named(fitted_tokens):
     ]:
         with pytest.raises(ValueError, match=match):
             CategoricalMixture(**{"n_components": 2, **kwargs})
-    with pytest.raises(RuntimeError, match="fit"):
+    with pytest.raises(NotFittedError, match="fit"):
         CategoricalMixture(2).predict(np.array([0, 1]))
     fitted, _ = fitted_tokens
     with pytest.raises(ValueError, match="token 12.*n_categories=12"):

@@ -8,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from gen_jax.algorithms.fvsbn import make_fvsbn_step
 from gen_jax.estimators.fvsbn import FullyVisibleSigmoidBeliefNet
@@ -114,7 +115,7 @@ def test_bad_options_and_unfitted_use_give_clear_errors():
         FullyVisibleSigmoidBeliefNet(learning_rate=0)
     with pytest.raises(ValueError, match="max_iter=0"):
         FullyVisibleSigmoidBeliefNet(max_iter=0)
-    with pytest.raises(RuntimeError, match="call fit"):
+    with pytest.raises(NotFittedError, match="call fit"):
         FullyVisibleSigmoidBeliefNet().sample(3)
     model = FullyVisibleSigmoidBeliefNet(max_iter=2).fit(np.eye(3, dtype=int))
     with pytest.raises(ValueError, match="2 features but the model was fitted on 3"):

@@ -6,6 +6,7 @@ import jax
 import numpy as np
 import pytest
 from scipy import stats
+from sklearn.exceptions import NotFittedError
 from sklearn.mixture import GaussianMixture as SklearnGaussianMixture
 
 from gen_jax.estimators.gaussian_mixture import GaussianMixture
@@ -214,5 +215,5 @@ def test_bad_hyperparameters_are_named(kwargs, match):
 
 
 def test_unfitted_model_says_so():
-    with pytest.raises(RuntimeError, match="fit"):
+    with pytest.raises(NotFittedError, match="fit"):
         GaussianMixture(2).predict(np.zeros((2, 2)))

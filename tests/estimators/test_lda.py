@@ -8,6 +8,7 @@ import scipy.sparse
 from scipy.optimize import linear_sum_assignment
 from scipy.special import psi
 from sklearn.decomposition import LatentDirichletAllocation as SklearnLDA
+from sklearn.exceptions import NotFittedError
 
 from gen_jax.core.sharding import make_mesh, pad_and_shard
 from gen_jax.estimators.lda import LatentDirichletAllocation
@@ -234,7 +235,7 @@ def test_bad_input_gives_clear_errors(corpus, fitted):
     empty[5] = 0
     with pytest.raises(ValueError, match="empty document.*row 5.*drop_empty"):
         LatentDirichletAllocation(K).fit(empty)
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         LatentDirichletAllocation(K).transform(train)
     lda = fitted["batch"][0]
     with pytest.raises(ValueError, match="25 word columns.*vocabulary of 24"):

@@ -4,6 +4,7 @@ import jax
 import numpy as np
 import pytest
 from sklearn import naive_bayes as sk
+from sklearn.exceptions import NotFittedError
 
 from gen_jax.estimators.naive_bayes import NaiveBayes
 
@@ -72,7 +73,7 @@ def test_bad_input_gives_clear_errors():
         NaiveBayes("categorical").fit([[0.5, 1.0]], [0])
     with pytest.raises(ValueError, match="one label per row"):
         NaiveBayes("gaussian").fit(np.zeros((3, 2)), [0, 1])
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         NaiveBayes().predict([[0]])
     model = NaiveBayes("categorical").fit([[0, 1], [1, 0]], [0, 1])
     with pytest.raises(ValueError, match="unseen in fit"):
