@@ -38,7 +38,7 @@ import optax
 import torch
 
 from benchmarks import harness
-from gen_jax.algorithms.vae_family import make_elbo_step
+from gen_jax.algorithms.vae import make_vae_step
 from gen_jax.core.loop import fit
 from gen_jax.data import ArraySource, BatchIterator, load_source
 from gen_jax.eval.iwae import vae_log_likelihood
@@ -117,20 +117,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     config = get_config("beta_vae", "demo")
     load_before = harness.machine_description()["load_average"]
-    options = dict(image_size=config.image_size, threshold=config.binarize_threshold)
+    options = dict(image_size=config.data.image_size, threshold=config.data.binarize_threshold)
     train_x = binarised_digits("train", **options)
     test_x = binarised_digits("test", **options)[: args.test_examples]
     model = VAE(
-        encoder=MLPEncoder(latent_dim=config.latent_dim, hidden_sizes=tuple(config.hidden_sizes)),
+        encoder=MLPEncoder(
+            latent_dim=config.model.latent_dim, hidden_sizes=tuple(config.model.hidden_sizes)
+        ),
         decoder=MLPDecoder(
-            output_shape=train_x.shape[1:], hidden_sizes=tuple(reversed(config.hidden_sizes))
+            output_shape=train_x.shape[1:], hidden_sizes=tuple(reversed(config.model.hidden_sizes))
         ),
     )
-    step = make_elbo_step(model, optax.adam(config.learning_rate), beta=args.beta)
+    step = make_vae_step(model, optax.adam(config.optim.learning_rate), beta=args.beta)
     start = time.perf_counter()
     result = fit(
         step,
-        BatchIterator(ArraySource({"image": train_x}), config.batch_size, seed=args.seed),
+        BatchIterator(ArraySource({"image": train_x}), config.data.batch_size, seed=args.seed),
         num_steps=args.train_steps,
         seed=args.seed,
         log_every=args.train_steps,
@@ -177,8 +179,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "beta": args.beta,
             "k": args.k,
             "test_examples": len(test_x),
-            "latent_dim": config.latent_dim,
-            "hidden_sizes": list(config.hidden_sizes),
+            "latent_dim": config.model.latent_dim,
+            "hidden_sizes": list(config.model.hidden_sizes),
             "seed": args.seed,
         },
         "results": summary,

@@ -5,8 +5,8 @@ encoder maps each digit to a 2-D code, a decoder reconstructs it (squared error 
 sigmoid output), and a discriminator on codes pushes the aggregated posterior onto the
 prior, every minibatch in three phases (reconstruction; discriminator, prior draws labelled
 real; encoder fooling the discriminator), each with its own Adam optimiser. The default
-prior is the paper's mixture of 10 Gaussians on a circle (``prior="gaussian"`` gives
-N(0, I)); ``conditioning="label"`` is the supervised AAE of §2.3 (the one-hot digit goes to
+prior is the paper's mixture of 10 Gaussians on a circle (``model.prior="gaussian"`` gives
+N(0, I)); ``loss.conditioning="label"`` is the supervised AAE of §2.3 (the one-hot digit goes to
 the discriminator and digit y is pushed into petal y). The report shows the test codes
 coloured by digit beside prior draws, reconstructions, digits decoded from prior draws,
 curves, and how well the codes match the prior: per-petal occupancy (total variation from
@@ -19,7 +19,7 @@ the petals of labels 0, 1, ..., 9, 0, ...) are scored against the test split by
 
 Command:
     gen-jax run aae_digits            # the demo variant
-    gen-jax run aae_digits --config.conditioning=label      # the supervised AAE
+    gen-jax run aae_digits --config.loss.conditioning=label   # the supervised AAE
     gen-jax run aae_digits:full --workdir runs/aae_mnist    # needs MNIST in TFDS_DATA_DIR
 
 Variants:
@@ -56,46 +56,44 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"aae_digits has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.dataset = "digits"
-    config.data_dir = ""
-    config.image_size = 8
-    config.code_dim = 2
-    config.prior = "mixture"
-    config.conditioning = "none"
-    config.probabilistic = False
-    config.hidden_sizes = (128, 128)
-    config.discriminator_hidden_sizes = (64, 64)
-    config.reconstruction = "mse"
-    config.reconstruction_learning_rate = 1e-3
-    config.discriminator_learning_rate = 2e-4
-    config.generator_learning_rate = 2e-4
-    config.batch_size = 64
-    config.num_steps = 3000
-    config.log_every = 100
-    config.sample_every = 1000
-    config.checkpoint_every = 1000
-    config.keep_checkpoints = 2
-    config.eval_examples = 2000
+    config.model = dict(
+        code_dim=2,
+        hidden_sizes=(128, 128),
+        probabilistic=False,
+        discriminator_hidden_sizes=(64, 64),
+        prior="mixture",
+    )
+    config.loss = dict(reconstruction="mse", conditioning="none")
+    # One Adam per phase: reconstruction, discriminator, generator (the encoder).
+    config.optim = dict(
+        reconstruction_learning_rate=1e-3,
+        discriminator_learning_rate=2e-4,
+        generator_learning_rate=2e-4,
+    )
+    config.data = dict(dataset="digits", data_dir="", image_size=8, batch_size=64)
+    config.run = dict(
+        seed=0,
+        num_steps=3000,
+        log_every=100,
+        sample_every=1000,
+        checkpoint_every=1000,
+        keep_checkpoints=2,
+    )
+    config.eval = dict(eval_examples=2000, score_samples=True)
     if variant == "tiny":
-        config.hidden_sizes = (8,)
-        config.discriminator_hidden_sizes = (8,)
-        config.batch_size = 16
-        config.num_steps = 4
-        config.log_every = 2
-        config.sample_every = 2
-        config.checkpoint_every = 2
-        config.eval_examples = 64
+        config.model.update(hidden_sizes=(8,), discriminator_hidden_sizes=(8,))
+        config.data.batch_size = 16
+        config.run.update(num_steps=4, log_every=2, sample_every=2, checkpoint_every=2)
+        config.eval.update(eval_examples=64, score_samples=False)
     elif variant == "full":
-        config.dataset = "mnist"
-        config.image_size = 28
-        config.hidden_sizes = (1000, 1000)
-        config.discriminator_hidden_sizes = (1000, 1000)
-        config.batch_size = 100
-        config.num_steps = 100 * 60_000 // 100
-        config.log_every = 500
-        config.sample_every = 5000
-        config.checkpoint_every = 5000
-        config.keep_checkpoints = 3
-        config.eval_examples = 10_000
+        config.data.update(dataset="mnist", image_size=28, batch_size=100)
+        config.model.update(hidden_sizes=(1000, 1000), discriminator_hidden_sizes=(1000, 1000))
+        config.run.update(
+            num_steps=100 * 60_000 // 100,
+            log_every=500,
+            sample_every=5000,
+            checkpoint_every=5000,
+            keep_checkpoints=3,
+        )
+        config.eval.eval_examples = 10_000
     return config

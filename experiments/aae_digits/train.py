@@ -23,21 +23,30 @@ NUM_CLASSES = 10
 SAMPLES_PER_ROW = 10
 
 
-def _load(config: ConfigDict, split: str):
+def _load(data: ConfigDict, split: str):
     return load_source(
-        config.dataset,
+        data.dataset,
         split=split,
-        data_dir=config.data_dir or None,
-        image_size=config.image_size,
+        data_dir=data.data_dir or None,
+        image_size=data.image_size,
         value_range=(0.0, 1.0),
     )
 
 
 def reference_images(config: ConfigDict) -> ReferenceImages:
     """The test split, in [0, 1], that the decoded prior draws are scored against."""
-    images = _load(config, "test")
-    images = images[np.arange(len(images))]["image"]
-    return ReferenceImages(images, f"{config.dataset} test split, all {len(images)} images")
+    data = config.data
+    return ReferenceImages.from_source(_load(data, "test"), f"{data.dataset} test split")
+
+
+def build_model(image_shape, *, discriminator_hidden_sizes, prior: str, **autoencoder):
+    """``(autoencoder, code discriminator, prior)`` of ``config.model``; ``autoencoder``:
+    ``mlp_aae``'s code_dim, hidden_sizes and probabilistic."""
+    return (
+        mlp_aae(image_shape, **autoencoder),
+        code_discriminator(tuple(discriminator_hidden_sizes)),
+        make_prior(prior, dim=autoencoder["code_dim"], num_components=NUM_CLASSES),
+    )
 
 
 def prior_match(codes: np.ndarray, prior, labels: np.ndarray, *, key: jax.Array) -> dict:
@@ -67,31 +76,24 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, evaluate and plot; returns the final metrics."""
     workdir = Path(workdir)
     samples_dir = workdir / "samples"
-    train_source, test_source = _load(config, "train"), _load(config, "test")
-    data = BatchIterator(train_source, config.batch_size, seed=config.seed)
-    test = test_source[np.arange(min(len(test_source), config.eval_examples))]
+    seed, optim = config.run.seed, config.optim
+    train_source, test_source = _load(config.data, "train"), _load(config.data, "test")
+    data = BatchIterator(train_source, config.data.batch_size, seed=seed)
+    test = test_source[np.arange(min(len(test_source), config.eval.eval_examples))]
     image_shape = test["image"].shape[1:]
-    model = mlp_aae(
-        image_shape,
-        config.code_dim,
-        hidden_sizes=tuple(config.hidden_sizes),
-        probabilistic=config.probabilistic,
-    )
-    discriminator = code_discriminator(tuple(config.discriminator_hidden_sizes))
-    prior = make_prior(config.prior, dim=config.code_dim, num_components=NUM_CLASSES)
-    conditioned = config.conditioning == "label"
+    model, discriminator, prior = build_model(image_shape, **config.model)
+    conditioned = config.loss.conditioning == "label"
     step = make_aae_step(
         model,
         discriminator,
         prior,
-        optax.adam(config.reconstruction_learning_rate),
-        optax.adam(config.discriminator_learning_rate),
-        optax.adam(config.generator_learning_rate),
-        reconstruction=config.reconstruction,
-        conditioning=config.conditioning,
+        optax.adam(optim.reconstruction_learning_rate),
+        optax.adam(optim.discriminator_learning_rate),
+        optax.adam(optim.generator_learning_rate),
+        **config.loss,
         num_classes=NUM_CLASSES,
     )
-    sample_key, eval_key = jax.random.split(jax.random.key(config.seed + 1))
+    sample_key, eval_key = jax.random.split(jax.random.key(seed + 1))
     sample_labels = jnp.repeat(jnp.arange(NUM_CLASSES), SAMPLES_PER_ROW)
     if conditioned:
         prior_codes = prior.sample_given(sample_labels, key=sample_key)
@@ -148,14 +150,10 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     result = fit(
         step,
         data,
-        num_steps=config.num_steps,
         workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.sample_every, fn=sample_hook)],
+        hooks=[Hook(sample_hook)],
         description="aae_digits",
+        **config.run,
     )
     state = result.state
     codes = np.asarray(encode(state.params, test["image"]))
@@ -166,7 +164,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         "Test codes coloured by digit": str(
             save_latent_scatter(workdir / "codes.png", codes, labels=test["label"])
         ),
-        f"Draws from the {config.prior} prior (coloured by component)": str(
+        f"Draws from the {config.model.prior} prior (coloured by component)": str(
             save_latent_scatter(workdir / "prior.png", draws, labels=components)
         ),
         "Test digits (top) and their reconstructions (bottom)": str(
@@ -177,23 +175,24 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             )
         ),
         "Digits decoded from prior draws" + (", one row per label" if conditioned else ""): str(
-            samples_dir / f"step_{config.num_steps:07d}.png"
+            samples_dir / f"step_{config.run.num_steps:07d}.png"
         ),
     }
     final = {k: v for k, v in result.metrics.items() if k != "step"}
     # Digits decoded from as many prior draws as test images (with label conditioning, the
     # draws come from the components of labels 0, 1, ..., 9, 0, ...: every class equally).
-    reference = reference_images(config)
-    count, quality_key = len(reference.images), jax.random.key(config.seed + 2)
-    if conditioned:
-        quality_codes = prior.sample_given(jnp.arange(count) % NUM_CLASSES, key=quality_key)
-    else:
-        quality_codes = prior.sample(count, key=quality_key)
-    record_sample_quality(workdir, decode(state.params, quality_codes), reference)
+    if config.eval.score_samples:
+        reference = reference_images(config)
+        count, quality_key = len(reference.images), jax.random.key(seed + 2)
+        if conditioned:
+            quality_codes = prior.sample_given(jnp.arange(count) % NUM_CLASSES, key=quality_key)
+        else:
+            quality_codes = prior.sample(count, key=quality_key)
+        record_sample_quality(workdir, decode(state.params, quality_codes), reference)
     write_report(
         workdir,
-        title=f"Adversarial autoencoder on digits ({config.dataset}, {config.prior} prior, "
-        f"conditioning={config.conditioning})",
+        title=f"Adversarial autoencoder on digits ({config.data.dataset}, {config.model.prior} "
+        f"prior, conditioning={config.loss.conditioning})",
         config=config.to_dict(),
         final_metrics=final,
         images=images,

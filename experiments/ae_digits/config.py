@@ -3,7 +3,7 @@
 The book's convolutional autoencoder with a 2-D code: encoder Conv2D 32, 64, 64, 64 (kernel
 3, strides 1, 2, 2, 1, LeakyReLU 0.3) to a linear Dense(2); decoder Dense 3136, reshape
 7x7x64, Conv2DTranspose 64, 64, 32, 1 (strides 1, 2, 2, 1) and a sigmoid; per-image mean
-squared error; Adam 5e-4; batch 32. One digit class (``anomaly_class``) is left out of
+squared error; Adam 5e-4; batch 32. One digit class (``data.anomaly_class``) is left out of
 training; reconstruction error then flags it as anomalous (ROC AUC on the test set, and a
 threshold at the 95th percentile of the training errors). The codes are also used for
 nearest-neighbour search (1-NN label accuracy of test codes among training codes) and
@@ -43,42 +43,42 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"ae_digits has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.dataset = "digits"
-    config.data_dir = ""
-    config.image_size = 28
-    config.code_dim = 2
-    config.encoder_filters = (32, 64, 64, 64)
-    config.encoder_strides = (1, 2, 2, 1)
-    config.decoder_filters = (64, 64, 32)
-    config.decoder_strides = (1, 2, 2, 1)
-    config.anomaly_class = 7
-    config.threshold_quantile = 0.95
-    config.learning_rate = 5e-4
-    config.batch_size = 32
-    config.num_steps = 1200
-    config.log_every = 50
-    config.sample_every = 500
-    config.checkpoint_every = 500
-    config.keep_checkpoints = 2
-    config.eval_examples = 2000
+    config.model = dict(
+        code_dim=2,
+        encoder_filters=(32, 64, 64, 64),
+        encoder_strides=(1, 2, 2, 1),
+        decoder_filters=(64, 64, 32),
+        decoder_strides=(1, 2, 2, 1),
+    )
+    config.optim = dict(learning_rate=5e-4)
+    # anomaly_class: the digit left out of training.
+    config.data = dict(dataset="digits", data_dir="", image_size=28, batch_size=32, anomaly_class=7)
+    config.run = dict(
+        seed=0,
+        num_steps=1200,
+        log_every=50,
+        sample_every=500,
+        checkpoint_every=500,
+        keep_checkpoints=2,
+    )
+    config.eval = dict(eval_examples=2000, threshold_quantile=0.95)
     if variant == "tiny":
-        config.image_size = 8
-        config.encoder_filters = (4, 8)
-        config.encoder_strides = (1, 2)
-        config.decoder_filters = (8,)
-        config.decoder_strides = (2, 1)
-        config.batch_size = 16
-        config.num_steps = 6
-        config.log_every = 2
-        config.sample_every = 3
-        config.checkpoint_every = 3
+        config.model.update(
+            encoder_filters=(4, 8),
+            encoder_strides=(1, 2),
+            decoder_filters=(8,),
+            decoder_strides=(2, 1),
+        )
+        config.data.update(image_size=8, batch_size=16)
+        config.run.update(num_steps=6, log_every=2, sample_every=3, checkpoint_every=3)
     elif variant == "full":
-        config.dataset = "mnist"
-        config.num_steps = 10 * 60_000 // 32
-        config.log_every = 500
-        config.sample_every = 5000
-        config.checkpoint_every = 5000
-        config.keep_checkpoints = 3
-        config.eval_examples = 10_000
+        config.data.dataset = "mnist"
+        config.run.update(
+            num_steps=10 * 60_000 // 32,
+            log_every=500,
+            sample_every=5000,
+            checkpoint_every=5000,
+            keep_checkpoints=3,
+        )
+        config.eval.eval_examples = 10_000
     return config

@@ -26,36 +26,30 @@ from gen_jax.viz.latent_tools import latent_grid
 GRID_SIZE = 20
 
 
-def _load(config: ConfigDict, split: str) -> dict[str, np.ndarray]:
+def _load(data: ConfigDict, split: str) -> dict[str, np.ndarray]:
     source = load_source(
-        config.dataset,
+        data.dataset,
         split=split,
-        data_dir=config.data_dir or None,
-        image_size=config.image_size,
+        data_dir=data.data_dir or None,
+        image_size=data.image_size,
         value_range=(0.0, 1.0),
     )
     return source[np.arange(len(source))]
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
-    """Train on every digit but ``anomaly_class``, evaluate, plot; returns the final metrics."""
+    """Train without ``data.anomaly_class``, evaluate, plot; returns the final metrics."""
     workdir = Path(workdir)
     samples_dir = workdir / "samples"
-    train_all, test_all = _load(config, "train"), _load(config, "test")
-    normal = train_all["label"] != config.anomaly_class
+    anomaly_class = config.data.anomaly_class
+    train_all, test_all = _load(config.data, "train"), _load(config.data, "test")
+    normal = train_all["label"] != anomaly_class
     train_data = {key: value[normal] for key, value in train_all.items()}
-    test = {key: value[: config.eval_examples] for key, value in test_all.items()}
+    test = {key: value[: config.eval.eval_examples] for key, value in test_all.items()}
     image_shape = test["image"].shape[1:]
-    model = conv_autoencoder(
-        image_shape,
-        config.code_dim,
-        encoder_filters=config.encoder_filters,
-        encoder_strides=config.encoder_strides,
-        decoder_filters=config.decoder_filters,
-        decoder_strides=config.decoder_strides,
-    )
-    step = make_autoencoder_step(model, optax.adam(config.learning_rate))
-    data = BatchIterator(ArraySource(train_data), config.batch_size, seed=config.seed)
+    model = conv_autoencoder(image_shape, **config.model)
+    step = make_autoencoder_step(model, optax.adam(**config.optim))
+    data = BatchIterator(ArraySource(train_data), config.data.batch_size, seed=config.run.seed)
 
     @jax.jit
     def reconstruct(params, images):
@@ -70,7 +64,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     def decode(params, codes):
         return jax.nn.sigmoid(model.apply({"params": params}, codes, method=Autoencoder.decode))
 
-    test_normal = {key: value[test["label"] != config.anomaly_class] for key, value in test.items()}
+    test_normal = {key: value[test["label"] != anomaly_class] for key, value in test.items()}
 
     def sample_hook(done: int, state) -> dict[str, float]:
         images, _, _ = reconstruct(state.params, test["image"][:16])
@@ -87,20 +81,16 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     result = fit(
         step,
         data,
-        num_steps=config.num_steps,
         workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.sample_every, fn=sample_hook)],
+        hooks=[Hook(sample_hook)],
         description="ae_digits",
+        **config.run,
     )
     params = result.state.params
     _, train_codes, train_errors = map(np.asarray, reconstruct(params, train_data["image"]))
     _, test_codes, test_errors = map(np.asarray, reconstruct(params, test["image"]))
-    is_anomaly = test["label"] == config.anomaly_class
-    threshold = float(np.quantile(train_errors, config.threshold_quantile))
+    is_anomaly = test["label"] == anomaly_class
+    threshold = float(np.quantile(train_errors, config.eval.threshold_quantile))
     flagged = test_errors > threshold
     nearest = np.argmin(
         np.sum(np.square(test_codes[:, None, :] - train_codes[None, :, :]), axis=-1), axis=1
@@ -108,7 +98,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     cluster_agreement = _cluster_codes(train_codes, test_codes[~is_anomaly], test, is_anomaly)
     final = {k: v for k, v in result.metrics.items() if k != "step"}
     final.update(
-        compression_ratio=float(np.prod(image_shape) / config.code_dim),
+        compression_ratio=float(np.prod(image_shape) / config.model.code_dim),
         code_cluster_adjusted_rand=cluster_agreement,
         anomaly_roc_auc=float(roc_auc_score(is_anomaly, test_errors)),
         anomaly_threshold=threshold,
@@ -120,11 +110,13 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     )
     images = _figures(workdir, params, test, test_codes, decode)
     images["Test images (top) and reconstructions (bottom) at the end"] = str(
-        samples_dir / f"step_{config.num_steps:07d}.png"
+        samples_dir / f"step_{config.run.num_steps:07d}.png"
     )
     write_report(
         workdir,
-        title=f"Conv autoencoder on digits ({config.dataset}, {image_shape[0]}x{image_shape[1]})",
+        title=(
+            f"Conv autoencoder on digits ({config.data.dataset}, {image_shape[0]}x{image_shape[1]})"
+        ),
         config=config.to_dict(),
         final_metrics=final,
         images=images,

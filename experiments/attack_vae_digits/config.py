@@ -16,8 +16,9 @@ adversarial input as the target's class. Each sweep gives a distortion-success c
 ``D_max`` the mean ``||x_t - x_r||_2`` (see ``gen_jax.attacks.success``). Finally the
 unrestricted search of Song et al. (2018) moves decoder codes, started at the codes of
 test digits, until the CNN reads the next class (``(y + 1) mod 10``) while the codes stay
-within ``radius`` per coordinate and an independent classifier (multinomial logistic
-regression fitted with scikit-learn on the training pixels) still reads the source class.
+within ``attack.unrestricted.radius`` per coordinate and an independent classifier
+(multinomial logistic regression fitted with scikit-learn on the training pixels) still
+reads the source class.
 
 Command:
     gen-jax run attack_vae_digits                 # the demo variant
@@ -29,7 +30,7 @@ Variants:
         3,000 steps, 24 attack pairs, 9 penalty weights and 7 budgets of 500/200 steps.
     full: MNIST 28x28, MLP VAE 784-512-20, 50 epochs at batch 128; the attacks as in the
         demo with 100 pairs (the survey gives no attack hyperparameters; the bundled 8x8
-        CNN judges the resized reconstructions; pass --config.classifier_path for a
+        CNN judges the resized reconstructions; pass --config.eval.classifier_path for a
         MNIST-trained FeatureNetwork).
 
 Expected result (demo, measured: 98 s wall, 25 s CPU, on a shared 2-core CPU): train ELBO
@@ -58,68 +59,64 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"attack_vae_digits has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.dataset = "digits"
-    config.data_dir = ""
-    config.image_size = 8
-    config.latent_dim = 8
-    config.hidden_sizes = (256,)
-    config.likelihood = "bernoulli"
-    config.learning_rate = 1e-3
-    config.batch_size = 64
-    config.num_steps = 3000
-    config.log_every = 100
-    config.sample_every = 1000
-    config.checkpoint_every = 1000
-    config.keep_checkpoints = 2
-    config.num_prior_samples = 30
-    config.classifier_path = ""  # empty: the bundled digits CNN
-    config.num_pairs = 24
-    config.penalty_weights = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-    config.run_output_attack = True
-    config.attack_steps = 500
-    config.attack_learning_rate = 0.02
-    config.pgd_epsilons = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5)
-    config.pgd_steps = 200
-    config.num_panel_rows = 6
-    config.num_starts = 20
-    config.unrestricted_radius = 1.0
-    config.unrestricted_radius_weight = 50.0
-    config.unrestricted_source_weight = 0.5
-    config.unrestricted_steps = 300
-    config.unrestricted_learning_rate = 0.05
-    config.logistic_max_iter = 500
-    config.logistic_examples = 10_000
+    config.model = dict(latent_dim=8, hidden_sizes=(256,))
+    config.loss = dict(likelihood="bernoulli")
+    config.optim = dict(learning_rate=1e-3)
+    config.data = dict(dataset="digits", data_dir="", image_size=8, batch_size=64)
+    config.run = dict(
+        seed=0,
+        num_steps=3000,
+        log_every=100,
+        sample_every=1000,
+        checkpoint_every=1000,
+        keep_checkpoints=2,
+    )
+    config.eval = dict(num_prior_samples=30, classifier_path="")  # "": the bundled digits CNN
+    # The attacks: pairs, the penalised attacks' sweep and optimiser, the PGD budgets, the
+    # panels, and the unrestricted search (its options go whole to unrestricted_search)
+    # with its independent logistic-regression classifier.
+    config.attack = dict(
+        num_pairs=24,
+        penalty_weights=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0),
+        run_output_attack=True,
+        attack_steps=500,
+        attack_learning_rate=0.02,
+        pgd_epsilons=(0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5),
+        pgd_steps=200,
+        num_panel_rows=6,
+        num_starts=20,
+        unrestricted=dict(
+            radius=1.0, radius_weight=50.0, source_weight=0.5, num_steps=300, learning_rate=0.05
+        ),
+        logistic_max_iter=500,
+        logistic_examples=10_000,
+    )
     if variant == "tiny":
-        config.latent_dim = 2
-        config.hidden_sizes = (16,)
-        config.batch_size = 16
-        config.num_steps = 2
-        config.log_every = 1
-        config.sample_every = 2
-        config.checkpoint_every = 2
-        config.num_prior_samples = 4
-        config.num_pairs = 3
-        config.penalty_weights = (0.01, 1.0)
-        config.run_output_attack = False  # unit-tested; saves a compilation here
-        config.attack_steps = 5
-        config.pgd_epsilons = (0.1, 0.3)
-        config.pgd_steps = 5
-        config.num_panel_rows = 2
-        config.num_starts = 3
-        config.unrestricted_steps = 5
-        config.logistic_examples = 300
+        config.model.update(latent_dim=2, hidden_sizes=(16,))
+        config.data.batch_size = 16
+        config.run.update(num_steps=2, log_every=1, sample_every=2, checkpoint_every=2)
+        config.eval.num_prior_samples = 4
+        config.attack.update(
+            num_pairs=3,
+            penalty_weights=(0.01, 1.0),
+            run_output_attack=False,  # unit-tested; saves a compilation here
+            attack_steps=5,
+            pgd_epsilons=(0.1, 0.3),
+            pgd_steps=5,
+            num_panel_rows=2,
+            num_starts=3,
+            logistic_examples=300,
+        )
+        config.attack.unrestricted.num_steps = 5
     elif variant == "full":
-        config.dataset = "mnist"
-        config.image_size = 28
-        config.latent_dim = 20
-        config.hidden_sizes = (512,)
-        config.batch_size = 128
-        config.num_steps = 50 * 60_000 // 128
-        config.log_every = 500
-        config.sample_every = 5000
-        config.checkpoint_every = 5000
-        config.keep_checkpoints = 3
-        config.num_pairs = 100
-        config.num_starts = 100
+        config.data.update(dataset="mnist", image_size=28, batch_size=128)
+        config.model.update(latent_dim=20, hidden_sizes=(512,))
+        config.run.update(
+            num_steps=50 * 60_000 // 128,
+            log_every=500,
+            sample_every=5000,
+            checkpoint_every=5000,
+            keep_checkpoints=3,
+        )
+        config.attack.update(num_pairs=100, num_starts=100)
     return config

@@ -12,7 +12,7 @@ import optax
 from ml_collections import ConfigDict
 from sklearn.linear_model import LogisticRegression
 
-from gen_jax.algorithms.vae_family import make_elbo_step, observation_mean
+from gen_jax.algorithms.vae import make_vae_step, observation_mean
 from gen_jax.attacks import (
     area_under_success_curve,
     distortion_success_curve,
@@ -38,13 +38,21 @@ CURVE_NAMES = {
 }
 
 
-def _load(config: ConfigDict, split: str):
+def _load(data: ConfigDict, split: str):
     return load_source(
-        config.dataset,
+        data.dataset,
         split=split,
-        data_dir=config.data_dir or None,
-        image_size=config.image_size,
+        data_dir=data.data_dir or None,
+        image_size=data.image_size,
         value_range=BOX,
+    )
+
+
+def build_model(image_shape, *, latent_dim: int, hidden_sizes) -> VAE:
+    """The MLP VAE of ``config.model``; the decoder mirrors the encoder."""
+    return VAE(
+        encoder=MLPEncoder(latent_dim, tuple(hidden_sizes)),
+        decoder=MLPDecoder(image_shape, tuple(reversed(hidden_sizes))),
     )
 
 
@@ -74,23 +82,21 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train the VAE, run the attacks, write figures and the report; returns final metrics."""
     workdir = Path(workdir)
     samples_dir = workdir / "samples"
-    train_source, test_source = _load(config, "train"), _load(config, "test")
-    data = BatchIterator(train_source, config.batch_size, seed=config.seed)
+    seed, likelihood = config.run.seed, config.loss.likelihood
+    train_source, test_source = _load(config.data, "train"), _load(config.data, "test")
+    data = BatchIterator(train_source, config.data.batch_size, seed=seed)
     test = test_source[np.arange(len(test_source))]
     image_shape = test["image"].shape[1:]
-    model = VAE(
-        encoder=MLPEncoder(config.latent_dim, tuple(config.hidden_sizes)),
-        decoder=MLPDecoder(image_shape, tuple(reversed(config.hidden_sizes))),
-    )
-    step = make_elbo_step(model, optax.adam(config.learning_rate), likelihood=config.likelihood)
+    model = build_model(image_shape, **config.model)
+    step = make_vae_step(model, optax.adam(**config.optim), **config.loss)
     prior_codes = jax.random.normal(
-        jax.random.key(config.seed + 1), (config.num_prior_samples, config.latent_dim)
+        jax.random.key(seed + 1), (config.eval.num_prior_samples, config.model.latent_dim)
     )
 
     @jax.jit
     def decode_codes(params, codes):
         output = model.apply({"params": params}, codes, method=VAE.decode)
-        return observation_mean(output, config.likelihood)
+        return observation_mean(output, likelihood)
 
     def sample_hook(done: int, state) -> dict[str, float]:
         images = decode_codes(state.params, prior_codes)
@@ -100,33 +106,27 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     result = fit(
         step,
         data,
-        num_steps=config.num_steps,
         workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.sample_every, fn=sample_hook)],
+        hooks=[Hook(sample_hook)],
         description="attack_vae_digits",
+        **config.run,
     )
-    vae = _TrainedVAE(model, result.state.params, config.likelihood)
-    network = (
-        load_feature_network(config.classifier_path)
-        if config.classifier_path
-        else digits_feature_network()
-    )
+    vae = _TrainedVAE(model, result.state.params, likelihood)
+    classifier_path = config.eval.classifier_path
+    network = load_feature_network(classifier_path) if classifier_path else digits_feature_network()
     final = {k: v for k, v in result.metrics.items() if k != "step"}
     correct = network.logits(vae.reconstruct(test["image"])).argmax(-1) == test["label"]
     final["clean_reconstruction_accuracy"] = float(correct.mean())
-    rng = np.random.default_rng(config.seed)
-    images = _sweeps(config, workdir, vae, network, test, np.flatnonzero(correct), rng, final)
-    images.update(_unrestricted(config, workdir, vae, network, train_source, test, correct, final))
+    rng = np.random.default_rng(seed)
+    attack = config.attack
+    images = _sweeps(attack, workdir, vae, network, test, np.flatnonzero(correct), rng, final)
+    images.update(_unrestricted(attack, workdir, vae, network, train_source, test, correct, final))
     images["Samples from N(0, I) after training"] = str(
-        samples_dir / f"step_{config.num_steps:07d}.png"
+        samples_dir / f"step_{config.run.num_steps:07d}.png"
     )
     write_report(
         workdir,
-        title=f"Attacks on a VAE ({config.dataset}, {image_shape[0]}x{image_shape[1]})",
+        title=f"Attacks on a VAE ({config.data.dataset}, {image_shape[0]}x{image_shape[1]})",
         config=config.to_dict(),
         final_metrics=final,
         images=images,
@@ -134,10 +134,10 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     return final
 
 
-def _pairs(config, test, candidates: np.ndarray, rng: np.random.Generator):
+def _pairs(attack, test, candidates: np.ndarray, rng: np.random.Generator):
     """``num_pairs`` (reference, target) indices of correctly reconstructed digits of
     different classes."""
-    references = rng.permutation(candidates)[: config.num_pairs]
+    references = rng.permutation(candidates)[: attack.num_pairs]
     targets = []
     for index in references:
         others = candidates[test["label"][candidates] != test["label"][index]]
@@ -145,28 +145,29 @@ def _pairs(config, test, candidates: np.ndarray, rng: np.random.Generator):
     return references, np.asarray(targets)
 
 
-def _sweeps(config, workdir: Path, vae, network, test, candidates, rng, final) -> dict[str, str]:
-    """The three attack sweeps, their curves and areas, and the side-by-side panels."""
-    references, targets = _pairs(config, test, candidates, rng)
+def _sweeps(attack, workdir: Path, vae, network, test, candidates, rng, final) -> dict[str, str]:
+    """The three attack sweeps (``attack``: ``config.attack``), their curves and areas, and the
+    side-by-side panels."""
+    references, targets = _pairs(attack, test, candidates, rng)
     x_ref, x_target = test["image"][references], test["image"][targets]
     target_labels = test["label"][targets]
     penalised = dict(
-        num_steps=config.attack_steps, learning_rate=config.attack_learning_rate, box=BOX
+        num_steps=attack.attack_steps, learning_rate=attack.attack_learning_rate, box=BOX
     )
-    weights = np.asarray(config.penalty_weights, np.float32)
+    weights = np.asarray(attack.penalty_weights, np.float32)
     attacks = {
         "latent": latent_attack(vae.encode, x_ref, x_target, weights, **penalised),
         "pgd_linf": pgd_latent_attack(
             vae.encode,
             x_ref,
             x_target,
-            config.pgd_epsilons,
+            attack.pgd_epsilons,
             norm="linf",
-            num_steps=config.pgd_steps,
+            num_steps=attack.pgd_steps,
             box=BOX,
         ),
     }
-    if config.run_output_attack:
+    if attack.run_output_attack:
         attacks["output"] = output_attack(
             vae.encode, vae.decode, x_ref, x_target, weights, **penalised
         )
@@ -175,11 +176,11 @@ def _sweeps(config, workdir: Path, vae, network, test, candidates, rng, final) -
     )
     final["max_distortion"] = max_distortion
     curves, record = {}, {}
-    for short, attack in attacks.items():
-        reconstructions = vae.reconstruct(np.asarray(attack.adversarial))
+    for short, result in attacks.items():
+        reconstructions = vae.reconstruct(np.asarray(result.adversarial))
         predicted = network.logits(reconstructions.reshape(-1, *x_ref.shape[1:])).argmax(-1)
         success = predicted.reshape(reconstructions.shape[:2]) == target_labels
-        distortions, rates = distortion_success_curve(attack.l2_distortion, success)
+        distortions, rates = distortion_success_curve(result.l2_distortion, success)
         area = area_under_success_curve(distortions, rates, max_distortion=max_distortion)
         curves[CURVE_NAMES[short]] = (distortions, rates, area)
         final[f"{short}_area"] = area
@@ -187,13 +188,13 @@ def _sweeps(config, workdir: Path, vae, network, test, candidates, rng, final) -
         record[short] = {
             "mean_l2_distortion": distortions.tolist(),
             "success_rate": rates.tolist(),
-            "mean_code_or_output_distance": np.asarray(attack.feature_distance)
+            "mean_code_or_output_distance": np.asarray(result.feature_distance)
             .mean(axis=1)
             .tolist(),
         }
         if short == "latent":
             panel_path = _latent_panels(
-                config, workdir, vae, attack, success, x_ref, x_target, test, references, targets
+                attack, workdir, vae, result, success, x_ref, x_target, test, references, targets
             )
     (workdir / "attack_sweeps.json").write_text(json.dumps(record, indent=1))
     curve_path = save_distortion_success_curves(
@@ -208,12 +209,12 @@ def _sweeps(config, workdir: Path, vae, network, test, candidates, rng, final) -
     }
 
 
-def _latent_panels(config, workdir, vae, attack, success, x_ref, x_target, test, refs, targets):
+def _latent_panels(attack, workdir, vae, result, success, x_ref, x_target, test, refs, targets):
     """Side-by-side rows for the largest penalty weight that reaches the best success."""
     rates = success.mean(axis=1)
     level = int(np.flatnonzero(rates == rates.max()).max())
-    rows = slice(0, config.num_panel_rows)
-    adversarial = np.asarray(attack.adversarial[level])[rows]
+    rows = slice(0, attack.num_panel_rows)
+    adversarial = np.asarray(result.adversarial[level])[rows]
     adversarial_reconstruction = vae.reconstruct(adversarial)
     columns = {
         "reference": x_ref[rows],
@@ -230,11 +231,11 @@ def _latent_panels(config, workdir, vae, attack, success, x_ref, x_target, test,
     return save_attack_panels(workdir / "attack_panels.png", columns, row_labels=labels)
 
 
-def _logistic_classifier(config, train_source):
+def _logistic_classifier(attack, train_source):
     """An independent classifier: multinomial logistic regression on the training pixels."""
-    count = min(len(train_source), config.logistic_examples)
+    count = min(len(train_source), attack.logistic_examples)
     train = train_source[np.arange(count)]
-    fitted = LogisticRegression(max_iter=config.logistic_max_iter)
+    fitted = LogisticRegression(max_iter=attack.logistic_max_iter)
     fitted.fit(train["image"].reshape(count, -1), train["label"])
     weights = jnp.asarray(fitted.coef_, jnp.float32)
     bias = jnp.asarray(fitted.intercept_, jnp.float32)
@@ -245,13 +246,13 @@ def _logistic_classifier(config, train_source):
     return fitted, logits
 
 
-def _unrestricted(config, workdir, vae, network, train_source, test, correct, final):
+def _unrestricted(attack, workdir, vae, network, train_source, test, correct, final):
     """Song et al.'s search from the codes of correctly reconstructed test digits."""
-    fitted, source_classify = _logistic_classifier(config, train_source)
+    fitted, source_classify = _logistic_classifier(attack, train_source)
     flat_test = test["image"].reshape(len(test["image"]), -1)
     final["logistic_test_accuracy"] = float(fitted.score(flat_test, test["label"]))
     agrees = correct & (fitted.predict(flat_test) == test["label"])
-    starts = np.flatnonzero(agrees)[: config.num_starts]
+    starts = np.flatnonzero(agrees)[: attack.num_starts]
     source_labels = test["label"][starts]
     target_labels = (source_labels + 1) % 10
     start_codes = np.asarray(vae.encode_batch(test["image"][starts]))
@@ -260,18 +261,14 @@ def _unrestricted(config, workdir, vae, network, train_source, test, correct, fi
         feature_network_classifier(network),
         start_codes,
         target_labels,
-        radius=config.unrestricted_radius,
-        radius_weight=config.unrestricted_radius_weight,
         source_classify=source_classify,
         source_labels=source_labels,
-        source_weight=config.unrestricted_source_weight,
-        num_steps=config.unrestricted_steps,
-        learning_rate=config.unrestricted_learning_rate,
+        **attack.unrestricted,
     )
     final["unrestricted_success_rate"] = float(np.mean(found.success))
     final["unrestricted_target_rate"] = float(np.mean(found.predicted == target_labels))
     final["unrestricted_mean_code_shift"] = float(np.mean(found.code_shift))
-    rows = slice(0, config.num_panel_rows)
+    rows = slice(0, attack.num_panel_rows)
     columns = {
         "test digit": test["image"][starts][rows],
         "G(z_0)": vae.reconstruct(test["image"][starts][rows]),

@@ -47,33 +47,26 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"bayesnet_diagnosis has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.num_records = 20_000  # sampled patient records for fitting
-    config.num_test_records = 5_000  # held out, for log-likelihoods
-    config.bdeu_equivalent_sample_size = 5.0
-    config.missing_fraction = 0.5  # of disease cells hidden for the EM part
-    config.em_max_iter = 50
-    config.search_restarts = 40
-    config.search_perturb = 8
-    config.num_weighting_samples = 100_000
-    config.fvsbn_learning_rate = 0.05
-    config.fvsbn_max_iter = 500
-    # The launcher's generic step count: EM iterations.
-    config.num_steps = config.em_max_iter
+    # Sampled patient records for fitting, held-out ones for log-likelihoods, and the
+    # fraction of disease cells hidden for the EM part.
+    config.data = dict(num_records=20_000, num_test_records=5_000, missing_fraction=0.5)
+    config.model = dict(equivalent_sample_size=5.0)  # the BDeu prior's
+    # Hill climbing's restarts and perturbation moves; the FVSBN's optimiser.
+    config.optim = dict(
+        search=dict(restarts=40, perturb=8), fvsbn=dict(learning_rate=0.05, max_iter=500)
+    )
+    config.run = dict(seed=0, num_steps=50)  # num_steps: EM iterations (max_iter)
+    config.eval = dict(num_weighting_samples=100_000)
     if variant == "tiny":
-        config.num_records = 2_000
-        config.num_test_records = 1_000
-        config.em_max_iter = 10
-        config.search_restarts = 2
-        config.num_weighting_samples = 10_000
-        config.fvsbn_max_iter = 50
-        config.num_steps = config.em_max_iter
+        config.data.update(num_records=2_000, num_test_records=1_000)
+        config.run.num_steps = 10
+        config.optim.search.restarts = 2
+        config.eval.num_weighting_samples = 10_000
+        config.optim.fvsbn.max_iter = 50
     elif variant == "full":
-        config.num_records = 100_000
-        config.num_test_records = 20_000
-        config.em_max_iter = 100
-        config.search_restarts = 100
-        config.num_weighting_samples = 1_000_000
-        config.fvsbn_max_iter = 1000
-        config.num_steps = config.em_max_iter
+        config.data.update(num_records=100_000, num_test_records=20_000)
+        config.run.num_steps = 100
+        config.optim.search.restarts = 100
+        config.eval.num_weighting_samples = 1_000_000
+        config.optim.fvsbn.max_iter = 1000
     return config

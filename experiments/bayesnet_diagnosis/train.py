@@ -3,19 +3,16 @@ structure search, and a fully visible sigmoid belief network on the same records
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import matplotlib
 import numpy as np
 import pandas as pd
 from ml_collections import ConfigDict
 
 from gen_jax.core.atomic import save_figure_png
-from gen_jax.core.checkpoint import Checkpointer
-from gen_jax.core.metrics import MetricWriter
+from gen_jax.core.record import record_fit
 from gen_jax.estimators.bayesnet import BayesianNetwork
 from gen_jax.estimators.fvsbn import FullyVisibleSigmoidBeliefNet
 from gen_jax.models.bayesnet.search import markov_equivalent, structure_score
@@ -86,10 +83,11 @@ def true_network() -> BayesianNetwork:
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Run the five parts; returns the final metrics."""
     workdir = Path(workdir)
-    keys = jax.random.split(jax.random.key(config.seed), 5)
+    data, seed = config.data, config.run.seed
+    keys = jax.random.split(jax.random.key(seed), 5)
     truth = true_network()
-    records = _as_frame(truth.sample(config.num_records, key=keys[0]))
-    test = _as_frame(truth.sample(config.num_test_records, key=keys[1]))
+    records = _as_frame(truth.sample(data.num_records, key=keys[0]))
+    test = _as_frame(truth.sample(data.num_test_records, key=keys[1]))
     final, images = {}, {}
 
     # 1. Diagnosis: exact posteriors, MAP, likelihood weighting.
@@ -115,7 +113,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     final["map_probability"] = probability
     second_patient = list(PATIENTS.values())[1]
     weighted = truth.likelihood_weighting(
-        "tub", second_patient, num_samples=config.num_weighting_samples, key=keys[2]
+        "tub", second_patient, num_samples=config.eval.num_weighting_samples, key=keys[2]
     )
     final["likelihood_weighting_p_tub_patient2"] = weighted[1]
 
@@ -125,7 +123,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         nodes=NODES,
         state_names=_names(),
         prior="bdeu",
-        equivalent_sample_size=config.bdeu_equivalent_sample_size,
+        **config.model,
     ).fit(records)
     final["mle_max_cpt_error"] = _max_cpt_error(fitted, truth, records)
     final["bdeu_max_cpt_error"] = _max_cpt_error(bdeu, truth, records)
@@ -135,22 +133,18 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
 
     # 3. EM when diagnoses are missing for some patients.
     hidden = records.copy().astype(object)
-    rng = np.random.default_rng(config.seed)
+    rng = np.random.default_rng(seed)
     for disease in (*DISEASES, "either"):
-        hidden.loc[rng.random(len(hidden)) < config.missing_fraction, disease] = None
+        hidden.loc[rng.random(len(hidden)) < data.missing_fraction, disease] = None
     em = BayesianNetwork(
         EDGES,
         nodes=NODES,
         state_names=_names(),
         prior="bdeu",
-        equivalent_sample_size=config.bdeu_equivalent_sample_size,
+        **config.model,
         tol=0.0,
-        max_iter=config.em_max_iter,
+        max_iter=config.run.num_steps,
     ).fit(hidden, key=keys[3])
-    writer = MetricWriter(workdir)
-    for step, value in enumerate(em.log_likelihood_history_, start=1):
-        writer.write(step, {"em_observed_log_likelihood": value})
-    writer.close()
     final["em_iterations"] = em.n_iter_
     final["em_max_cpt_error"] = _max_cpt_error(em, truth, records)
     final["test_log_likelihood_em"] = em.score(test)
@@ -158,9 +152,8 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     # 4. Structure search.
     learned = BayesianNetwork.from_structure_search(
         records,
-        restarts=config.search_restarts,
-        perturb=config.search_perturb,
-        random_state=config.seed,
+        **config.optim.search,
+        random_state=seed,
     )
     search = learned.search_result_
     comparison = _compare_edges(search.edges)
@@ -178,12 +171,17 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
 
     # 5. The logistic autoregressive model on the same binary records.
     binary = (records.to_numpy() == "yes").astype(np.int64)
-    fvsbn = FullyVisibleSigmoidBeliefNet(
-        learning_rate=config.fvsbn_learning_rate, max_iter=config.fvsbn_max_iter
-    ).fit(binary, key=keys[4])
+    fvsbn = FullyVisibleSigmoidBeliefNet(**config.optim.fvsbn).fit(binary, key=keys[4])
     final["test_log_likelihood_fvsbn"] = fvsbn.score((test.to_numpy() == "yes").astype(np.int64))
 
-    _save_checkpoint(workdir, fitted, config.seed)
+    # The EM curve, and the refitted (MLE) CPTs as the checkpoint (step 1).
+    record_fit(
+        workdir,
+        history={"em_observed_log_likelihood": em.log_likelihood_history_},
+        state=fitted.cpts_,
+        step=1,
+        meta={"seed": seed, "edges": EDGES},
+    )
     final = {key: float(value) for key, value in final.items()}
     write_report(
         workdir,
@@ -285,14 +283,3 @@ def _save_table(path: Path, columns, rows) -> Path:
     table.set_fontsize(8)
     table.auto_set_column_width(list(range(len(columns))))
     return save_figure_png(path, figure)
-
-
-def _save_checkpoint(workdir: Path, model: BayesianNetwork, seed: int) -> None:
-    """The refitted (MLE) CPTs as an orbax checkpoint (step 1)."""
-    directory = workdir / "checkpoints"
-    if directory.is_dir():
-        shutil.rmtree(directory)
-    checkpointer = Checkpointer(directory, keep=1)
-    state = {node: jnp.asarray(table) for node, table in model.cpts_.items()}
-    checkpointer.save(step=1, state=state, meta={"seed": seed, "edges": EDGES})
-    checkpointer.close()

@@ -11,7 +11,7 @@ hidden layers first, LeakyReLU layers replace maxout units, the generator's outp
 linear (the data lie in [-1, 1]), and Adam replaces SGD with momentum and decaying rates.
 
 The report's ``class_agreement`` checks the conditioning: a nearest-centroid classifier
-(one mean training image per class) labels ``num_agreement_samples`` generated images per
+(one mean training image per class) labels ``eval.num_agreement_samples`` generated images per
 class, and we report the fraction given the class they were generated for; the same
 classifier on held-out real images (``real_class_agreement``) is its ceiling, and 0.1 is
 chance.
@@ -20,8 +20,9 @@ Sample quality: as many samples as test images (labels 0, 1, ..., 9, 0, ...: eve
 equally often; the linear output clipped to [-1, 1]) are scored against the test split by
 ``record_sample_quality`` (the bundled digits network's Fréchet distance, KID,
 precision/recall, classifier score; ``gen-jax eval WORKDIR`` recomputes them). The first
-``novelty_samples`` of them are shown beside their ``novelty_neighbours`` nearest training
-images (mean absolute pixel difference), with the ``novelty/...`` ratios in the metrics.
+``eval.novelty_samples`` of them are shown beside their ``eval.novelty_neighbours``
+nearest training images (mean absolute pixel difference), with the ``novelty/...`` ratios
+in the metrics.
 
 Data: ``full`` is MNIST (TFDS ``mnist``, 28x28, [-1, 1]); ``demo`` and ``tiny`` use the
 embedded 8x8 digits at their native size.
@@ -57,48 +58,42 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"cgan_digits has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.dataset = "mnist"
-    config.data_dir = ""
-    config.num_classes = 10
-    config.latent_dim = 100
-    config.generator_hidden = (1200,)
-    config.discriminator_hidden = (240, 240)
-    config.learning_rate = 2e-4
-    config.b1 = 0.5
-    config.batch_size = 100
-    config.num_steps = 30_000
-    config.log_every = 100
-    config.sample_every = 5000
-    config.checkpoint_every = 5000
-    config.keep_checkpoints = 1
-    config.samples_per_class = 10
-    config.num_agreement_samples = 100
-    config.novelty_samples = 10
-    config.novelty_neighbours = 4
+    config.model = dict(generator_hidden=(1200,), discriminator_hidden=(240, 240))
+    # make_gan_step's options: the noise size and the classes the GAN is conditioned on.
+    config.loss = dict(latent_dim=100, num_classes=10)
+    config.optim = dict(learning_rate=2e-4, b1=0.5)  # both players
+    config.data = dict(dataset="mnist", data_dir="", batch_size=100)
+    config.run = dict(
+        seed=0,
+        num_steps=30_000,
+        log_every=100,
+        sample_every=5000,
+        checkpoint_every=5000,
+        keep_checkpoints=1,
+    )
+    config.eval = dict(
+        samples_per_class=10,
+        num_agreement_samples=100,
+        novelty_samples=10,
+        novelty_neighbours=4,
+        score_samples=True,
+    )
     if variant == "demo":
-        config.dataset = "digits"
-        config.latent_dim = 32
-        config.generator_hidden = (128, 256)
-        config.discriminator_hidden = (256, 128)
-        config.learning_rate = 1e-3
-        config.batch_size = 64
-        config.num_steps = 3000
-        config.log_every = 50
-        config.sample_every = 1000
-        config.checkpoint_every = 3000
+        config.data.update(dataset="digits", batch_size=64)
+        config.loss.latent_dim = 32
+        config.model.update(generator_hidden=(128, 256), discriminator_hidden=(256, 128))
+        config.optim.learning_rate = 1e-3
+        config.run.update(num_steps=3000, log_every=50, sample_every=1000, checkpoint_every=3000)
     elif variant == "tiny":
-        config.dataset = "digits"
-        config.latent_dim = 8
-        config.generator_hidden = (16,)
-        config.discriminator_hidden = (16,)
-        config.batch_size = 16
-        config.num_steps = 4
-        config.log_every = 2
-        config.sample_every = 4
-        config.checkpoint_every = 4
-        config.samples_per_class = 2
-        config.num_agreement_samples = 4
-        config.novelty_samples = 3
-        config.novelty_neighbours = 2
+        config.data.update(dataset="digits", batch_size=16)
+        config.loss.latent_dim = 8
+        config.model.update(generator_hidden=(16,), discriminator_hidden=(16,))
+        config.run.update(num_steps=4, log_every=2, sample_every=4, checkpoint_every=4)
+        config.eval.update(
+            samples_per_class=2,
+            num_agreement_samples=4,
+            novelty_samples=3,
+            novelty_neighbours=2,
+            score_samples=False,
+        )
     return config

@@ -34,37 +34,43 @@ def _agreement(images: np.ndarray, labels: np.ndarray, centroids: np.ndarray) ->
     return float(np.mean(np.argmin(distances, axis=1) == labels))
 
 
+def _load(data: ConfigDict, split: str):
+    """The split of ``config.data`` in the GAN's [-1, 1]."""
+    return load_source(
+        data.dataset, split=split, data_dir=data.data_dir or None, value_range=(-1.0, 1.0)
+    )
+
+
 def reference_images(config: ConfigDict) -> ReferenceImages:
     """The test split, in [0, 1], that the samples are scored against."""
-    source = load_source(
-        config.dataset, split="test", data_dir=config.data_dir or None, value_range=(0.0, 1.0)
+    data = config.data
+    return ReferenceImages.from_source(
+        _load(data, "test"), f"{data.dataset} test split", value_range=(-1.0, 1.0)
     )
-    images = source[np.arange(len(source))]["image"]
-    return ReferenceImages(images, f"{config.dataset} test split, all {len(images)} images")
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train; returns the final metrics plus the class-agreement scores."""
     workdir = Path(workdir)
-    options = dict(data_dir=config.data_dir or None, value_range=(-1.0, 1.0))
-    source = load_source(config.dataset, split="train", **options)
-    data = BatchIterator(source, config.batch_size, seed=config.seed)
+    seed, evaluation = config.run.seed, config.eval
+    latent_dim, num_classes = config.loss.latent_dim, config.loss.num_classes
+    source = _load(config.data, "train")
+    data = BatchIterator(source, config.data.batch_size, seed=seed)
     image_shape = source[[0]]["image"].shape[1:]
-    num_classes = config.num_classes
-    generator = MLPGenerator(output_shape=image_shape, hidden_sizes=config.generator_hidden)
-    discriminator = MLPDiscriminator(hidden_sizes=config.discriminator_hidden)
+    model = config.model
+    generator = MLPGenerator(output_shape=image_shape, hidden_sizes=model.generator_hidden)
+    discriminator = MLPDiscriminator(hidden_sizes=model.discriminator_hidden)
     step = make_gan_step(
         generator,
         discriminator,
-        optax.adam(config.learning_rate, b1=config.b1),
-        optax.adam(config.learning_rate, b1=config.b1),
-        latent_dim=config.latent_dim,
+        optax.adam(**config.optim),
+        optax.adam(**config.optim),
         label_key="label",
-        num_classes=num_classes,
+        **config.loss,
     )
     # Row c of the grid is class c; column j shares the noise z_j across classes.
-    columns = config.samples_per_class
-    z = sample_latent(jax.random.key(config.seed + 1), columns, config.latent_dim, "normal")
+    columns = evaluation.samples_per_class
+    z = sample_latent(jax.random.key(seed + 1), columns, latent_dim, "normal")
     grid_z = jnp.tile(z, (num_classes, 1))
     grid_labels = jnp.repeat(jnp.arange(num_classes), columns)
     generate = jax.jit(
@@ -84,27 +90,21 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     result = fit(
         step,
         data,
-        num_steps=config.num_steps,
         workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.sample_every, fn=sample_hook)],
+        hooks=[Hook(sample_hook)],
         description="cgan_digits",
+        **config.run,
     )
     final = {k: v for k, v in result.metrics.items() if k != "step"}
 
     everything = source[np.arange(len(source))]
     centroids = _class_centroids(everything["image"], everything["label"], num_classes)
-    count = config.num_agreement_samples
-    eval_z = sample_latent(
-        jax.random.key(config.seed + 2), count * num_classes, config.latent_dim, "normal"
-    )
+    count = evaluation.num_agreement_samples
+    eval_z = sample_latent(jax.random.key(seed + 2), count * num_classes, latent_dim, "normal")
     eval_labels = np.repeat(np.arange(num_classes), count)
     fakes = np.asarray(generate(result.state.gen.variables, eval_z, jnp.asarray(eval_labels)))
     final["class_agreement"] = _agreement(fakes, eval_labels, centroids)
-    held_out = load_source(config.dataset, split="test", **options)
+    held_out = _load(config.data, "test")
     real = held_out[np.arange(len(held_out))]
     final["real_class_agreement"] = _agreement(real["image"], real["label"], centroids)
 
@@ -112,7 +112,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     # clipped to the data's [-1, 1], as in the grids.
     reference = reference_images(config)
     count = len(reference.images)
-    quality_z = sample_latent(jax.random.key(config.seed + 3), count, config.latent_dim, "normal")
+    quality_z = sample_latent(jax.random.key(seed + 3), count, latent_dim, "normal")
     quality_labels = jnp.arange(count) % num_classes
     samples = np.clip(
         np.concatenate(
@@ -130,21 +130,21 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         -1.0,
         1.0,
     )
-    record_sample_quality(workdir, samples, reference, value_range=(-1.0, 1.0))
+    if evaluation.score_samples:
+        record_sample_quality(workdir, samples, reference, value_range=(-1.0, 1.0))
     novelty, novelty_png = save_novelty_check(
         samples_dir / "nearest_training_images.png",
-        samples[: config.novelty_samples],
+        samples[: evaluation.novelty_samples],
         source,
-        k=config.novelty_neighbours,
+        k=evaluation.novelty_neighbours,
         metric="l1",
         value_range=(-1.0, 1.0),
-        seed=config.seed,
+        seed=seed,
     )
     final.update(novelty)
 
-    done_steps = sorted(
-        {*range(config.sample_every, config.num_steps + 1, config.sample_every), config.num_steps}
-    )
+    num_steps, sample_every = config.run.num_steps, config.run.sample_every
+    done_steps = sorted({*range(sample_every, num_steps + 1, sample_every), num_steps})
     images = {
         f"Samples after {done} steps (rows: classes 0-9; columns: shared noise)": str(
             samples_dir / f"step_{done:07d}.png"
@@ -158,7 +158,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     ] = str(novelty_png)
     write_report(
         workdir,
-        title=f"Conditional GAN on {config.dataset}: row c is class c",
+        title=f"Conditional GAN on {config.data.dataset}: row c is class c",
         config=config.to_dict(),
         final_metrics=final,
         images=images,

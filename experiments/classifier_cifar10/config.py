@@ -1,16 +1,16 @@
 """Image classifiers on CIFAR-10: Foster (2019), Generative Deep Learning, experiments 2.1, 2.3.
 
-Two networks, chosen with ``model``: the MLP of Listing 2.2 (Flatten, Dense 200 ReLU, Dense
-150 ReLU, Dense 10; 646,260 parameters) and the CNN of experiment 2.3 (Conv2D 32, 32, 64, 64,
-kernel 3, strides 1, 2, 1, 2, each with BatchNorm and LeakyReLU 0.3; Dense 128, BatchNorm,
-LeakyReLU, Dropout 0.5; Dense 10; 592,554 parameters). Softmax cross-entropy, Adam 5e-4
+Two networks, chosen with ``model.architecture``: the MLP of Listing 2.2 (Flatten, Dense 200
+ReLU, Dense 150 ReLU, Dense 10; 646,260 parameters) and the CNN of experiment 2.3 (Conv2D 32,
+32, 64, 64, kernel 3, strides 1, 2, 1, 2, each with BatchNorm and LeakyReLU 0.3; Dense 128,
+BatchNorm, LeakyReLU, Dropout 0.5; Dense 10; 592,554 parameters). Softmax cross-entropy, Adam 5e-4
 (epsilon 1e-7, as Keras), batch 32, 10 epochs, pixels scaled to [0, 1].
 
 Command:
     gen-jax run classifier_cifar10                       # demo: the CNN on embedded digits
-    gen-jax run classifier_cifar10 --config.model=mlp    # demo: the MLP
+    gen-jax run classifier_cifar10 --config.model.architecture=mlp   # demo: the MLP
     gen-jax run classifier_cifar10:full --workdir runs/cifar_cnn   # needs cifar10 in TFDS_DATA_DIR
-    gen-jax run classifier_cifar10:full --config.model=mlp --workdir runs/cifar_mlp
+    gen-jax run classifier_cifar10:full --config.model.architecture=mlp --workdir runs/cifar_mlp
 
 Variants:
     tiny: a few steps of a shrunken CNN on 16x16x3 digits; seconds (tests).
@@ -44,40 +44,36 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"classifier_cifar10 has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.model = "cnn"
-    config.dataset = "digits"
-    config.data_dir = ""
-    config.image_size = 32
-    config.mlp_hidden_sizes = (200, 150)
-    config.cnn_filters = (32, 32, 64, 64)
-    config.cnn_strides = (1, 2, 1, 2)
-    config.cnn_dense_units = 128
-    config.dropout_rate = 0.5
-    config.learning_rate = 5e-4
-    config.batch_size = 32
-    config.num_steps = 10 * (1438 // 32)  # 10 epochs of 44 full batches
-    config.log_every = 11
-    config.eval_every = 88
-    config.eval_batch_size = 1000
-    config.eval_examples = 10_000
-    config.checkpoint_every = 220
-    config.keep_checkpoints = 2
+    # architecture: one of MODELS; each network's own options beside it.
+    config.model = dict(
+        architecture="cnn",
+        mlp=dict(hidden_sizes=(200, 150)),
+        cnn=dict(filters=(32, 32, 64, 64), strides=(1, 2, 1, 2), dense_units=128, dropout_rate=0.5),
+    )
+    config.optim = dict(learning_rate=5e-4, eps=1e-7)  # Keras' Adam epsilon
+    config.data = dict(dataset="digits", data_dir="", image_size=32, batch_size=32)
+    # sample_every: the cadence of the test-set evaluation.
+    config.run = dict(
+        seed=0,
+        num_steps=10 * (1438 // 32),  # 10 epochs of 44 full batches
+        log_every=11,
+        sample_every=88,
+        checkpoint_every=220,
+        keep_checkpoints=2,
+    )
+    config.eval = dict(eval_batch_size=1000, eval_examples=10_000)
     if variant == "tiny":
-        config.image_size = 16
-        config.mlp_hidden_sizes = (16, 8)
-        config.cnn_filters = (4, 4, 8, 8)
-        config.cnn_dense_units = 16
-        config.batch_size = 16
-        config.num_steps = 6
-        config.log_every = 2
-        config.eval_every = 3
-        config.checkpoint_every = 3
+        config.data.update(image_size=16, batch_size=16)
+        config.model.mlp.hidden_sizes = (16, 8)
+        config.model.cnn.update(filters=(4, 4, 8, 8), dense_units=16)
+        config.run.update(num_steps=6, log_every=2, sample_every=3, checkpoint_every=3)
     elif variant == "full":
-        config.dataset = "cifar10"
-        config.num_steps = 10 * (50_000 // 32)  # 10 epochs of 1,562 full batches
-        config.log_every = 100
-        config.eval_every = 1562
-        config.checkpoint_every = 1562
-        config.keep_checkpoints = 3
+        config.data.dataset = "cifar10"
+        config.run.update(
+            num_steps=10 * (50_000 // 32),  # 10 epochs of 1,562 full batches
+            log_every=100,
+            sample_every=1562,
+            checkpoint_every=1562,
+            keep_checkpoints=3,
+        )
     return config

@@ -32,40 +32,39 @@ CIFAR10_CLASSES = (
 NUM_SHOWN = 10
 
 
-def _load(config: ConfigDict, split: str):
+def _load(data: ConfigDict, split: str):
     """``digits``: upsampled to ``image_size`` and repeated over 3 channels; ``cifar10``:
     the TFDS source at its native 32x32x3. Pixels in [0, 1], as in the book."""
-    if config.dataset == "digits":
-        data = load_digits(split=split, image_size=config.image_size)
-        return ArraySource({"image": np.repeat(data["image"], 3, axis=-1), "label": data["label"]})
-    return load_source(config.dataset, split=split, data_dir=config.data_dir or None)
+    if data.dataset == "digits":
+        digits = load_digits(split=split, image_size=data.image_size)
+        return ArraySource(
+            {"image": np.repeat(digits["image"], 3, axis=-1), "label": digits["label"]}
+        )
+    return load_source(data.dataset, split=split, data_dir=data.data_dir or None)
 
 
-def _model(config: ConfigDict):
-    if config.model not in MODELS:
-        raise ValueError(f"config.model={config.model!r}; choose one of {MODELS}")
-    if config.model == "mlp":
-        return MLPClassifier(hidden_sizes=tuple(config.mlp_hidden_sizes))
-    return ConvClassifier(
-        filters=tuple(config.cnn_filters),
-        strides=tuple(config.cnn_strides),
-        dense_units=config.cnn_dense_units,
-        dropout_rate=config.dropout_rate,
-    )
+def build_model(*, architecture: str, mlp, cnn):
+    """The network of ``config.model``: ``architecture`` picks ``mlp`` or ``cnn``'s options."""
+    if architecture not in MODELS:
+        raise ValueError(f"config.model.architecture={architecture!r}; choose one of {MODELS}")
+    if architecture == "mlp":
+        return MLPClassifier(**mlp)
+    return ConvClassifier(**cnn)
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, evaluate on the test split and report; returns the final metrics."""
     workdir = Path(workdir)
-    model = _model(config)
-    train_source, test_source = _load(config, "train"), _load(config, "test")
-    test_size = min(len(test_source), config.eval_examples)
+    model = build_model(**config.model)
+    architecture, eval_batch_size = config.model.architecture, config.eval.eval_batch_size
+    train_source, test_source = _load(config.data, "train"), _load(config.data, "test")
+    test_size = min(len(test_source), config.eval.eval_examples)
     test_batches = [
-        test_source[np.arange(start, min(start + config.eval_batch_size, test_size))]
-        for start in range(0, test_size, config.eval_batch_size)
+        test_source[np.arange(start, min(start + eval_batch_size, test_size))]
+        for start in range(0, test_size, eval_batch_size)
     ]
-    data = BatchIterator(train_source, config.batch_size, seed=config.seed)
-    step = make_classifier_step(model, optax.adam(config.learning_rate, eps=1e-7))
+    data = BatchIterator(train_source, config.data.batch_size, seed=config.run.seed)
+    step = make_classifier_step(model, optax.adam(**config.optim))
 
     @jax.jit
     def evaluate(variables, batch):
@@ -85,21 +84,17 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     result = fit(
         step,
         data,
-        num_steps=config.num_steps,
         workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.eval_every, fn=lambda done, state: test_metrics(state)[0])],
-        description=f"classifier_cifar10 ({config.model})",
+        hooks=[Hook(lambda done, state: test_metrics(state)[0])],
+        description=f"classifier_cifar10 ({architecture})",
+        **config.run,
     )
     metrics, predictions = test_metrics(result.state)
     final = {k: v for k, v in result.metrics.items() if k != "step"} | metrics
     images = _predictions_figure(workdir, test_batches[0], predictions, config)
     write_report(
         workdir,
-        title=f"Chapter 2 {config.model.upper()} classifier on {config.dataset}",
+        title=f"Chapter 2 {architecture.upper()} classifier on {config.data.dataset}",
         config=config.to_dict(),
         final_metrics=final,
         images=images,
@@ -109,8 +104,8 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
 
 def _predictions_figure(workdir: Path, batch, predictions, config) -> dict[str, str]:
     """The book's figures 2.9/2.19: random test images with predicted and actual classes."""
-    names = CIFAR10_CLASSES if config.dataset == "cifar10" else tuple(map(str, range(10)))
-    rng = np.random.default_rng(config.seed)
+    names = CIFAR10_CLASSES if config.data.dataset == "cifar10" else tuple(map(str, range(10)))
+    rng = np.random.default_rng(config.run.seed)
     shown = rng.choice(len(batch["label"]), min(NUM_SHOWN, len(batch["label"])), replace=False)
     pairs = ", ".join(f"{names[predictions[i]]}/{names[batch['label'][i]]}" for i in shown.tolist())
     path = save_image_grid(

@@ -34,38 +34,32 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"cvae_digits has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.dataset = "digits"
-    config.data_dir = ""
-    config.image_size = 28
-    config.latent_dim = 2
-    config.hidden_sizes = (256,)
-    config.likelihood = "bernoulli"
-    config.beta = 1.0
-    config.num_samples = 3
-    config.learning_rate = 1e-3
-    config.batch_size = 64
-    config.num_steps = 3000
-    config.log_every = 100
-    config.sample_every = 1000
-    config.checkpoint_every = 1000
-    config.keep_checkpoints = 2
-    config.eval_examples = 2000
-    config.samples_per_class = 10
+    config.model = dict(latent_dim=2, hidden_sizes=(256,))
+    config.loss = dict(likelihood="bernoulli", beta=1.0, num_samples=3)
+    config.optim = dict(learning_rate=1e-3)
+    config.data = dict(dataset="digits", data_dir="", image_size=28, batch_size=64)
+    config.run = dict(
+        seed=0,
+        num_steps=3000,
+        log_every=100,
+        sample_every=1000,
+        checkpoint_every=1000,
+        keep_checkpoints=2,
+    )
+    config.eval = dict(eval_examples=2000, samples_per_class=10, score_samples=True)
     if variant == "tiny":
-        config.image_size = 8
-        config.hidden_sizes = (16,)
-        config.batch_size = 16
-        config.num_steps = 6
-        config.log_every = 2
-        config.sample_every = 3
-        config.checkpoint_every = 3
+        config.model.hidden_sizes = (16,)
+        config.data.update(image_size=8, batch_size=16)
+        config.run.update(num_steps=6, log_every=2, sample_every=3, checkpoint_every=3)
+        config.eval.score_samples = False
     elif variant == "full":
-        config.dataset = "mnist"
-        config.num_steps = 50 * 60_000 // 64
-        config.log_every = 500
-        config.sample_every = 5000
-        config.checkpoint_every = 5000
-        config.keep_checkpoints = 3
-        config.eval_examples = 10_000
+        config.data.dataset = "mnist"
+        config.run.update(
+            num_steps=50 * 60_000 // 64,
+            log_every=500,
+            sample_every=5000,
+            checkpoint_every=5000,
+            keep_checkpoints=3,
+        )
+        config.eval.eval_examples = 10_000
     return config

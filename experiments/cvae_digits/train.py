@@ -10,7 +10,7 @@ import numpy as np
 import optax
 from ml_collections import ConfigDict
 
-from gen_jax.algorithms.vae_family import cvae_objective, make_cvae_step, observation_mean
+from gen_jax.algorithms.vae import make_vae_step, observation_mean, vae_objective
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
@@ -21,53 +21,56 @@ from gen_jax.viz import save_image_grid, save_latent_scatter, write_report
 NUM_CLASSES = 10
 
 
-def _load(config: ConfigDict, split: str):
+def _load(data: ConfigDict, split: str):
     return load_source(
-        config.dataset,
+        data.dataset,
         split=split,
-        data_dir=config.data_dir or None,
-        image_size=config.image_size,
+        data_dir=data.data_dir or None,
+        image_size=data.image_size,
         value_range=(0.0, 1.0),
     )
 
 
 def reference_images(config: ConfigDict) -> ReferenceImages:
     """The test split that ``gen-jax eval`` and the report score the samples against."""
-    source = _load(config, "test")
-    images = source[np.arange(len(source))]["image"]
-    return ReferenceImages(images, f"{config.dataset} test split, all {len(source)} images")
+    data = config.data
+    return ReferenceImages.from_source(_load(data, "test"), f"{data.dataset} test split")
+
+
+def build_model(image_shape, *, latent_dim: int, hidden_sizes) -> CVAE:
+    """The MLP CVAE of ``config.model``; the decoder mirrors the encoder."""
+    return CVAE(
+        output_shape=image_shape,
+        latent_dim=latent_dim,
+        num_classes=NUM_CLASSES,
+        encoder_hidden=tuple(hidden_sizes),
+        decoder_hidden=tuple(reversed(hidden_sizes)),
+    )
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, evaluate and plot; returns the final metrics."""
     workdir = Path(workdir)
     samples_dir = workdir / "samples"
-    train_source, test_source = _load(config, "train"), _load(config, "test")
-    data = BatchIterator(train_source, config.batch_size, seed=config.seed)
-    test = test_source[np.arange(min(len(test_source), config.eval_examples))]
+    seed, samples_per_class = config.run.seed, config.eval.samples_per_class
+    data = BatchIterator(_load(config.data, "train"), config.data.batch_size, seed=seed)
+    test_source = _load(config.data, "test")
+    test = test_source[np.arange(min(len(test_source), config.eval.eval_examples))]
     image_shape = test["image"].shape[1:]
-    model = CVAE(
-        output_shape=image_shape,
-        latent_dim=config.latent_dim,
-        num_classes=NUM_CLASSES,
-        encoder_hidden=tuple(config.hidden_sizes),
-        decoder_hidden=tuple(reversed(config.hidden_sizes)),
-    )
-    loss_options = dict(
-        likelihood=config.likelihood, beta=config.beta, num_samples=config.num_samples
-    )
-    step = make_cvae_step(model, optax.adam(config.learning_rate), **loss_options)
-    sample_labels = jnp.repeat(jnp.arange(NUM_CLASSES), config.samples_per_class)
-    sample_key = jax.random.key(config.seed + 1)
+    model = build_model(image_shape, **config.model)
+    step = make_vae_step(model, optax.adam(**config.optim), label_key="label", **config.loss)
+    sample_labels = jnp.repeat(jnp.arange(NUM_CLASSES), samples_per_class)
+    sample_key = jax.random.key(seed + 1)
 
     @jax.jit
     def evaluate(params, batch):
-        return cvae_objective(params, batch, jax.random.key(0), model=model, **loss_options)[1]
+        key = jax.random.key(0)
+        return vae_objective(params, batch, key, model=model, label_key="label", **config.loss)[1]
 
     @jax.jit
     def decode(params, codes, labels):
         output = model.apply({"params": params}, codes, labels, method=CVAE.decode)
-        return observation_mean(output, config.likelihood)
+        return observation_mean(output, config.loss.likelihood)
 
     @jax.jit
     def prior_samples(params):
@@ -78,7 +81,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         save_image_grid(
             samples_dir / f"step_{done:07d}.png",
             prior_samples(state.params),
-            num_columns=config.samples_per_class,
+            num_columns=samples_per_class,
         )
         metrics = jax.device_get(evaluate(state.params, test))
         return {f"test_{name}": float(value) for name, value in metrics.items()}
@@ -86,22 +89,18 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     result = fit(
         step,
         data,
-        num_steps=config.num_steps,
         workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.sample_every, fn=sample_hook)],
+        hooks=[Hook(sample_hook)],
         description="cvae_digits",
+        **config.run,
     )
     params = result.state.params
     mean, _ = model.apply({"params": params}, test["image"], test["label"], method=CVAE.encode)
     prior_mean, _ = model.apply({"params": params}, jnp.arange(NUM_CLASSES), method=CVAE.prior)
     swaps = [decode(params, mean[:8], jnp.full(8, digit)) for digit in range(NUM_CLASSES)]
     images = {
-        f"Samples from p(z | y), one row per digit (step {config.num_steps})": str(
-            samples_dir / f"step_{config.num_steps:07d}.png"
+        f"Samples from p(z | y), one row per digit (step {config.run.num_steps})": str(
+            samples_dir / f"step_{config.run.num_steps:07d}.png"
         ),
         "Codes of test digits and the 10 learned prior means (class 'prior')": str(
             save_latent_scatter(
@@ -118,17 +117,20 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             )
         ),
     }
-    reference = reference_images(config)
-    labels = jnp.arange(len(reference.images)) % NUM_CLASSES  # every digit equally often
-    codes = reparameterize(
-        *model.apply({"params": params}, labels, method=CVAE.prior),
-        key=jax.random.key(config.seed + 2),
-    )
-    record_sample_quality(workdir, decode(params, codes, labels), reference)
+    if config.eval.score_samples:
+        reference = reference_images(config)
+        labels = jnp.arange(len(reference.images)) % NUM_CLASSES  # every digit equally often
+        codes = reparameterize(
+            *model.apply({"params": params}, labels, method=CVAE.prior),
+            key=jax.random.key(seed + 2),
+        )
+        record_sample_quality(workdir, decode(params, codes, labels), reference)
     final = {k: v for k, v in result.metrics.items() if k != "step"}
     write_report(
         workdir,
-        title=f"Conditional VAE on digits ({config.dataset}, {image_shape[0]}x{image_shape[1]})",
+        title=(
+            f"Conditional VAE on digits ({config.data.dataset}, {image_shape[0]}x{image_shape[1]})"
+        ),
         config=config.to_dict(),
         final_metrics=final,
         images=images,

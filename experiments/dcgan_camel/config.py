@@ -5,26 +5,28 @@ Conv2D layers (64, 64, 128, 128 filters, kernel 5, strides 2, 2, 2, 1) with ReLU
 Dropout(0.4) and a Dense(1) logit; the generator maps z ~ N(0, I_100) through Dense 3136,
 BatchNorm(0.9), ReLU, a 7x7x64 reshape and four kernel-5 layers (128, 64, 64, 1 filters;
 UpSampling2D before the first two, or stride-2 transposed convolutions with
-``upsampling="transposed"``) to a tanh image; RMSprop with learning rates 0.0008 (D) and
-0.0004 (G), binary cross-entropy, batch 64, one D and one G update per iteration.
+``model.generator.upsampling="transposed"``) to a tanh image; RMSprop with learning rates
+0.0008 (D) and 0.0004 (G), binary cross-entropy, batch 64, one D and one G update per
+iteration.
 Images are scaled to [-1, 1]. Deviation: the book's discriminator makes two optimiser steps
 per iteration (real batch, then fake batch); here it makes one on the sum of both losses.
 
 Data: ``full`` trains on the book's camels, TFDS ``quickdraw_bitmap`` restricted to the
-class ``"camel"`` (``config.classes``, passed to ``load_source(..., classes=...)``; the
+class ``"camel"`` (``config.data.classes``, passed to ``load_source(..., classes=...)``; the
 labels are scanned once, which decodes all 50M drawings, and then cached under the data
 directory). Deviation: the book caps the camel set at 80,000 drawings; here all of
 TFDS's camels are used. ``demo`` and ``tiny`` use the embedded 8x8 digits upsampled to
-28x28 (``classes`` empty: every digit), with the networks' widths divided by 8 (demo) or
+28x28 (``data.classes`` empty: every digit), with the networks' widths divided by 8 (demo) or
 16 (tiny) to fit a laptop CPU.
 
 Evaluation: after training, as many fresh samples as there are reference images are scored
 (``record_sample_quality``: the digits network's Fréchet distance, KID, precision/recall;
-``gen-jax eval WORKDIR`` recomputes them) against ``reference_split``: the digits' test
+``gen-jax eval WORKDIR`` recomputes them) against ``data.reference_split``: the digits' test
 split, and for ``full`` the last 10% of the camels' train split (``"train[90%:]"``), because
 Quick Draw has no test split: that reference overlaps the training camels, so the scores
 measure fit to the training data, not generalisation. The book's novelty check
-(Fig. 4.10) then shows ``novelty_samples`` samples beside their ``novelty_neighbours``
+(Fig. 4.10) then shows ``eval.novelty_samples`` samples beside their
+``eval.novelty_neighbours``
 nearest training images by mean absolute pixel difference (``metric="l1"``) and adds the
 ``novelty/...`` ratios to the final metrics.
 
@@ -57,50 +59,45 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"dcgan_camel has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.dataset = "digits"
-    config.data_dir = ""
-    config.classes = ()
-    config.latent_dim = 100
-    config.discriminator_filters = (64, 64, 128, 128)
-    config.discriminator_strides = (2, 2, 2, 1)
-    config.discriminator_dropout = 0.4
-    config.generator_initial_shape = (7, 7, 64)
-    config.generator_filters = (128, 64, 64, 1)
-    config.generator_upsample = (2, 2, 1, 1)
-    config.upsampling = "nearest"
-    config.discriminator_learning_rate = 0.0008
-    config.generator_learning_rate = 0.0004
-    config.batch_size = 64
-    config.num_steps = 300
-    config.log_every = 20
-    config.sample_every = 100
-    config.checkpoint_every = 300
-    config.keep_checkpoints = 1
-    config.num_samples = 25
-    config.reference_split = "test"
-    config.novelty_samples = 10
-    config.novelty_neighbours = 4
+    config.model = dict(
+        generator=dict(
+            initial_shape=(7, 7, 64),
+            filters=(128, 64, 64, 1),
+            upsample=(2, 2, 1, 1),
+            upsampling="nearest",
+        ),
+        discriminator=dict(filters=(64, 64, 128, 128), strides=(2, 2, 2, 1), dropout_rate=0.4),
+    )
+    config.loss = dict(latent_dim=100)  # make_gan_step's noise size
+    config.optim = dict(discriminator_learning_rate=0.0008, generator_learning_rate=0.0004)
+    # classes: keep only these classes (empty: all); reference_split: what samples are
+    # scored against.
+    config.data = dict(
+        dataset="digits", data_dir="", classes=(), batch_size=64, reference_split="test"
+    )
+    config.run = dict(
+        seed=0,
+        num_steps=300,
+        log_every=20,
+        sample_every=100,
+        checkpoint_every=300,
+        keep_checkpoints=1,
+    )
+    config.eval = dict(num_samples=25, novelty_samples=10, novelty_neighbours=4, score_samples=True)
     if variant in ("tiny", "demo"):
         divisor = 16 if variant == "tiny" else 8
-        config.discriminator_filters = tuple(f // divisor for f in (64, 64, 128, 128))
-        config.generator_initial_shape = (7, 7, 64 // divisor)
-        config.generator_filters = (128 // divisor, 64 // divisor, 64 // divisor, 1)
+        config.model.discriminator.filters = tuple(f // divisor for f in (64, 64, 128, 128))
+        config.model.generator.initial_shape = (7, 7, 64 // divisor)
+        config.model.generator.filters = (128 // divisor, 64 // divisor, 64 // divisor, 1)
     if variant == "tiny":
-        config.batch_size = 16
-        config.num_steps = 4
-        config.log_every = 2
-        config.sample_every = 2
-        config.checkpoint_every = 4
-        config.num_samples = 9
-        config.novelty_samples = 3
-        config.novelty_neighbours = 2
+        config.data.batch_size = 16
+        config.run.update(num_steps=4, log_every=2, sample_every=2, checkpoint_every=4)
+        config.eval.update(
+            num_samples=9, novelty_samples=3, novelty_neighbours=2, score_samples=False
+        )
     elif variant == "full":
-        config.dataset = "quickdraw_bitmap"
-        config.classes = ("camel",)
-        config.reference_split = "train[90%:]"
-        config.num_steps = 6000
-        config.log_every = 50
-        config.sample_every = 500
-        config.checkpoint_every = 1000
+        config.data.update(
+            dataset="quickdraw_bitmap", classes=("camel",), reference_split="train[90%:]"
+        )
+        config.run.update(num_steps=6000, log_every=50, sample_every=500, checkpoint_every=1000)
     return config

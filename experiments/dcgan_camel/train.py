@@ -20,15 +20,16 @@ from gen_jax.viz.novelty import save_novelty_check
 SAMPLE_CHUNK = 1000
 
 
-def _load(config: ConfigDict, split: str, value_range: tuple[float, float]):
-    """The config's drawings at 28x28, restricted to ``config.classes`` when it is set."""
-    options = {"classes": tuple(config.classes)} if config.classes else {}
+def _load(data: ConfigDict, split: str):
+    """The drawings of ``config.data`` at 28x28 in [-1, 1], restricted to ``data.classes``
+    when it is set."""
+    options = {"classes": tuple(data.classes)} if data.classes else {}
     return load_source(
-        config.dataset,
+        data.dataset,
         split=split,
-        data_dir=config.data_dir or None,
+        data_dir=data.data_dir or None,
         image_size=28,
-        value_range=value_range,
+        value_range=(-1.0, 1.0),
         **options,
     )
 
@@ -39,42 +40,33 @@ def _rmsprop(learning_rate: float) -> optax.GradientTransformation:
 
 
 def reference_images(config: ConfigDict) -> ReferenceImages:
-    """The ``reference_split``, at the generator's 28x28, that the samples are scored against."""
-    source = _load(config, config.reference_split, (0.0, 1.0))
-    images = source[np.arange(len(source))]["image"]
-    classes = f" ({', '.join(config.classes)})" if config.classes else ""
-    return ReferenceImages(
-        images,
-        f"{config.dataset}{classes} split {config.reference_split}, all {len(images)} images",
+    """The ``data.reference_split``, at the generator's 28x28, that the samples are scored
+    against."""
+    data = config.data
+    classes = f" ({', '.join(data.classes)})" if data.classes else ""
+    return ReferenceImages.from_source(
+        _load(data, data.reference_split),
+        f"{data.dataset}{classes} split {data.reference_split}",
+        value_range=(-1.0, 1.0),
     )
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, save 5x5 sample grids over training; returns the final metrics."""
     workdir = Path(workdir)
-    source = _load(config, "train", (-1.0, 1.0))
-    data = BatchIterator(source, config.batch_size, seed=config.seed)
-    generator = CamelGenerator(
-        initial_shape=config.generator_initial_shape,
-        filters=config.generator_filters,
-        upsample=config.generator_upsample,
-        upsampling=config.upsampling,
-    )
-    discriminator = CamelDiscriminator(
-        filters=config.discriminator_filters,
-        strides=config.discriminator_strides,
-        dropout_rate=config.discriminator_dropout,
-    )
+    seed, latent_dim, evaluation = config.run.seed, config.loss.latent_dim, config.eval
+    source = _load(config.data, "train")
+    data = BatchIterator(source, config.data.batch_size, seed=seed)
+    generator = CamelGenerator(**config.model.generator)
+    discriminator = CamelDiscriminator(**config.model.discriminator)
     step = make_gan_step(
         generator,
         discriminator,
-        _rmsprop(config.generator_learning_rate),
-        _rmsprop(config.discriminator_learning_rate),
-        latent_dim=config.latent_dim,
+        _rmsprop(config.optim.generator_learning_rate),
+        _rmsprop(config.optim.discriminator_learning_rate),
+        **config.loss,
     )
-    z = sample_latent(
-        jax.random.key(config.seed + 1), config.num_samples, config.latent_dim, "normal"
-    )
+    z = sample_latent(jax.random.key(seed + 1), evaluation.num_samples, latent_dim, "normal")
     generate = jax.jit(lambda variables: generator.apply(variables, z))
     samples_dir = workdir / "samples"
 
@@ -86,19 +78,13 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     result = fit(
         step,
         data,
-        num_steps=config.num_steps,
         workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.sample_every, fn=sample_hook)],
+        hooks=[Hook(sample_hook)],
         description="dcgan_camel",
+        **config.run,
     )
     reference = reference_images(config)
-    codes = sample_latent(
-        jax.random.key(config.seed + 2), len(reference.images), config.latent_dim, "normal"
-    )
+    codes = sample_latent(jax.random.key(seed + 2), len(reference.images), latent_dim, "normal")
     apply = jax.jit(generator.apply)
     samples = np.concatenate(
         [
@@ -106,21 +92,21 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             for start in range(0, len(codes), SAMPLE_CHUNK)
         ]
     )
-    record_sample_quality(workdir, samples, reference, value_range=(-1.0, 1.0))
+    if evaluation.score_samples:
+        record_sample_quality(workdir, samples, reference, value_range=(-1.0, 1.0))
     final = {k: v for k, v in result.metrics.items() if k != "step"}
     novelty, novelty_png = save_novelty_check(
         samples_dir / "nearest_training_images.png",
-        samples[: config.novelty_samples],
+        samples[: evaluation.novelty_samples],
         source,
-        k=config.novelty_neighbours,
+        k=evaluation.novelty_neighbours,
         metric="l1",
         value_range=(-1.0, 1.0),
-        seed=config.seed,
+        seed=seed,
     )
     final.update(novelty)
-    done_steps = sorted(
-        {*range(config.sample_every, config.num_steps + 1, config.sample_every), config.num_steps}
-    )
+    num_steps, sample_every = config.run.num_steps, config.run.sample_every
+    done_steps = sorted({*range(sample_every, num_steps + 1, sample_every), num_steps})
     images = {
         f"Generator samples after {done} steps": str(samples_dir / f"step_{done:07d}.png")
         for done in done_steps
@@ -132,7 +118,9 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     ] = str(novelty_png)
     write_report(
         workdir,
-        title=f"The book's GAN (ch. 4) on {config.dataset}, {config.upsampling} upsampling",
+        title=(
+            f"The book's GAN (ch. 4) on {config.data.dataset}, {generator.upsampling} upsampling"
+        ),
         config=config.to_dict(),
         final_metrics=final,
         images=images,

@@ -37,34 +37,24 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"gan_1d has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.data_mean = -1.0
-    config.data_std = 1.0
-    config.num_examples = 50_000
-    config.latent_dim = 1
-    config.noise = "uniform"
-    config.hidden_sizes = (32, 32)
-    config.loss = "nonsaturating"
-    config.learning_rate = 1e-3
-    config.adam_b1 = 0.5
-    config.batch_size = 256
-    config.num_steps = 3000
-    config.log_every = 50
-    config.sample_every = 1000
-    config.checkpoint_every = 1000
-    config.keep_checkpoints = 1
-    config.num_generated = 20_000
+    config.model = dict(hidden_sizes=(32, 32))  # both players
+    # make_gan_step's options: the generator loss, the noise size and its distribution.
+    config.loss = dict(loss="nonsaturating", latent_dim=1, noise="uniform")
+    config.optim = dict(learning_rate=1e-3, b1=0.5)  # Adam, both players
+    config.data = dict(mean=-1.0, std=1.0, num_examples=50_000, batch_size=256)
+    config.run = dict(
+        seed=0,
+        num_steps=3000,
+        log_every=50,
+        sample_every=1000,
+        checkpoint_every=1000,
+        keep_checkpoints=1,
+    )
+    config.eval = dict(num_generated=20_000)
     if variant == "tiny":
-        config.num_examples = 2000
-        config.batch_size = 64
-        config.num_steps = 40
-        config.log_every = 10
-        config.sample_every = 20
-        config.checkpoint_every = 20
-        config.num_generated = 2000
+        config.data.update(num_examples=2000, batch_size=64)
+        config.run.update(num_steps=40, log_every=10, sample_every=20, checkpoint_every=20)
+        config.eval.num_generated = 2000
     elif variant == "full":
-        config.num_steps = 20_000
-        config.log_every = 200
-        config.sample_every = 5000
-        config.checkpoint_every = 5000
+        config.run.update(num_steps=20_000, log_every=200, sample_every=5000, checkpoint_every=5000)
     return config

@@ -40,32 +40,27 @@ def _densities_plot(path: Path, grid, p_data, p_g, d_trained, d_star, title: str
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, compare D with D* on a grid, plot; returns the final metrics."""
     workdir = Path(workdir)
-    data_rng = np.random.default_rng(config.seed)
-    points = config.data_mean + config.data_std * data_rng.standard_normal((config.num_examples, 1))
+    seed, source, loss = config.run.seed, config.data, config.loss
+    data_rng = np.random.default_rng(seed)
+    points = source.mean + source.std * data_rng.standard_normal((source.num_examples, 1))
     data = BatchIterator(
-        ArraySource({"x": points.astype(np.float32)}), config.batch_size, seed=config.seed
+        ArraySource({"x": points.astype(np.float32)}), source.batch_size, seed=seed
     )
-    generator = MLPGenerator(output_shape=(1,), hidden_sizes=config.hidden_sizes)
-    discriminator = MLPDiscriminator(hidden_sizes=config.hidden_sizes)
-
-    def optimizer():
-        return optax.adam(config.learning_rate, b1=config.adam_b1)
-
+    generator = MLPGenerator(output_shape=(1,), **config.model)
+    discriminator = MLPDiscriminator(**config.model)
     step = make_gan_step(
         generator,
         discriminator,
-        optimizer(),
-        optimizer(),
-        latent_dim=config.latent_dim,
-        loss=config.loss,
-        noise=config.noise,
+        optax.adam(**config.optim),
+        optax.adam(**config.optim),
+        **loss,
         data_key="x",
     )
     z = sample_latent(
-        jax.random.key(config.seed + 1), config.num_generated, config.latent_dim, config.noise
+        jax.random.key(seed + 1), config.eval.num_generated, loss.latent_dim, loss.noise
     )
     grid = jnp.asarray(GRID[:, None], jnp.float32)
-    p_data = stats.norm(config.data_mean, config.data_std).pdf(GRID)
+    p_data = stats.norm(source.mean, source.std).pdf(GRID)
 
     @jax.jit
     def generate_and_score(gen_variables, disc_variables):
@@ -113,16 +108,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         return metrics
 
     result = fit(
-        step,
-        data,
-        num_steps=config.num_steps,
-        workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.sample_every, fn=sample_hook)],
-        description="gan_1d",
+        step, data, workdir=workdir, hooks=[Hook(sample_hook)], description="gan_1d", **config.run
     )
     final = {k: v for k, v in result.metrics.items() if k != "step"}
     write_report(
@@ -132,7 +118,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         final_metrics=final,
         images={
             "Densities, trained D and optimal D* at the end": str(
-                workdir / "samples" / f"step_{config.num_steps:07d}.png"
+                workdir / "samples" / f"step_{config.run.num_steps:07d}.png"
             )
         },
     )

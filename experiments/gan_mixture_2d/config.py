@@ -11,8 +11,8 @@ WGAN-GP has z ~ N(0, I_2), two hidden layers of 128 in both players, ``num_criti
 their learning rate 1e-4 for both players; ``demo`` and ``tiny`` raise the critic's to
 1e-3 (two time scales), without which WGAN-GP has not left its initial wedge of samples
 after the demo's 1,500 steps. The report shows both sets of samples over training, and two
-numbers per model: how many of the eight modes hold at least ``min_mode_fraction`` of the
-samples within ``quality_radius`` of their centre, and the fraction of samples within that
+numbers per model: how many of the eight modes hold at least ``eval.min_mode_fraction`` of the
+samples within ``eval.quality_radius`` of their centre, and the fraction of samples within that
 radius of any centre.
 
 Command:
@@ -52,50 +52,38 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"gan_mixture_2d has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.num_examples = 50_000
-    config.num_modes = 8
-    config.radius = 2.0
-    config.mode_std = 0.02
-    config.gan_latent_dim = 256
-    config.gan_generator_hidden = (128, 128)
-    config.gan_discriminator_hidden = (128,)
-    config.gan_learning_rate = 1e-4
-    config.gan_b1 = 0.5
-    config.wgan_latent_dim = 2
-    config.wgan_hidden_sizes = (128, 128)
-    config.wgan_generator_learning_rate = 1e-4
-    config.wgan_critic_learning_rate = 1e-3
-    config.wgan_b1 = 0.5
-    config.wgan_b2 = 0.9
-    config.num_critic_steps = 5
-    config.gp_weight = 10.0
-    config.batch_size = 256
-    config.num_steps = 1500
-    config.log_every = 50
-    config.sample_every = 500
-    config.checkpoint_every = 1500
-    config.keep_checkpoints = 1
-    config.num_generated = 2000
-    config.quality_radius = 0.2
-    config.min_mode_fraction = 0.02
+    # Per game: the vanilla GAN's and the WGAN-GP's networks, step options and optimisers.
+    config.model = dict(
+        gan=dict(generator_hidden=(128, 128), discriminator_hidden=(128,)),
+        wgan_gp=dict(hidden_sizes=(128, 128)),  # generator and critic
+    )
+    config.loss = dict(
+        gan=dict(latent_dim=256),
+        wgan_gp=dict(loss="wasserstein", latent_dim=2, num_critic_steps=5, gp_weight=10.0),
+    )
+    config.optim = dict(
+        gan=dict(learning_rate=1e-4, b1=0.5),
+        wgan_gp=dict(generator_learning_rate=1e-4, critic_learning_rate=1e-3, b1=0.5, b2=0.9),
+    )
+    config.data = dict(num_examples=50_000, num_modes=8, radius=2.0, std=0.02, batch_size=256)
+    config.run = dict(
+        seed=0,
+        num_steps=1500,
+        log_every=50,
+        sample_every=500,
+        checkpoint_every=1500,
+        keep_checkpoints=1,
+    )
+    config.eval = dict(num_generated=2000, quality_radius=0.2, min_mode_fraction=0.02)
     if variant == "tiny":
-        config.num_examples = 2000
-        config.gan_latent_dim = 8
-        config.gan_generator_hidden = (16, 16)
-        config.gan_discriminator_hidden = (16,)
-        config.wgan_hidden_sizes = (16, 16)
-        config.batch_size = 64
-        config.num_steps = 20
-        config.log_every = 10
-        config.sample_every = 10
-        config.checkpoint_every = 20
-        config.num_generated = 500
+        config.data.update(num_examples=2000, batch_size=64)
+        config.loss.gan.latent_dim = 8
+        config.model.gan.update(generator_hidden=(16, 16), discriminator_hidden=(16,))
+        config.model.wgan_gp.hidden_sizes = (16, 16)
+        config.run.update(num_steps=20, log_every=10, sample_every=10, checkpoint_every=20)
+        config.eval.num_generated = 500
     elif variant == "full":
-        config.wgan_hidden_sizes = (512, 512, 512)
-        config.wgan_critic_learning_rate = 1e-4
-        config.num_steps = 20_000
-        config.log_every = 200
-        config.sample_every = 5000
-        config.checkpoint_every = 5000
+        config.model.wgan_gp.hidden_sizes = (512, 512, 512)
+        config.optim.wgan_gp.critic_learning_rate = 1e-4
+        config.run.update(num_steps=20_000, log_every=200, sample_every=5000, checkpoint_every=5000)
     return config

@@ -75,55 +75,55 @@ def _scatter(path: Path, data: np.ndarray, samples: dict[str, np.ndarray], title
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train both games, plot their samples over training; returns the final metrics."""
     workdir = Path(workdir)
+    source, seed, model, evaluation = config.data, config.run.seed, config.model, config.eval
     points = ring(
-        config.num_examples,
-        seed=config.seed,
-        num_modes=config.num_modes,
-        radius=config.radius,
-        std=config.mode_std,
+        source.num_examples,
+        seed=seed,
+        num_modes=source.num_modes,
+        radius=source.radius,
+        std=source.std,
     )["x"]
-    data = BatchIterator(ArraySource({"x": points}), config.batch_size, seed=config.seed)
-    angles = 2.0 * np.pi * np.arange(config.num_modes) / config.num_modes
-    centres = config.radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+    data = BatchIterator(ArraySource({"x": points}), source.batch_size, seed=seed)
+    angles = 2.0 * np.pi * np.arange(source.num_modes) / source.num_modes
+    centres = source.radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
     generators = {
-        "gan": MLPGenerator(output_shape=(2,), hidden_sizes=config.gan_generator_hidden),
-        "wgan_gp": MLPGenerator(output_shape=(2,), hidden_sizes=config.wgan_hidden_sizes),
+        "gan": MLPGenerator(output_shape=(2,), hidden_sizes=model.gan.generator_hidden),
+        "wgan_gp": MLPGenerator(output_shape=(2,), hidden_sizes=model.wgan_gp.hidden_sizes),
     }
-    latent_dims = {"gan": config.gan_latent_dim, "wgan_gp": config.wgan_latent_dim}
-    gan_adam = optax.adam(config.gan_learning_rate, b1=config.gan_b1)
+    gan_adam = optax.adam(**config.optim.gan)
+    wgan = config.optim.wgan_gp
     wgan_g_adam, wgan_d_adam = (
-        optax.adam(rate, b1=config.wgan_b1, b2=config.wgan_b2)
-        for rate in (config.wgan_generator_learning_rate, config.wgan_critic_learning_rate)
+        optax.adam(rate, b1=wgan.b1, b2=wgan.b2)
+        for rate in (wgan.generator_learning_rate, wgan.critic_learning_rate)
     )
     step = _side_by_side(
         {
             "gan": make_gan_step(
                 generators["gan"],
-                MLPDiscriminator(hidden_sizes=config.gan_discriminator_hidden),
+                MLPDiscriminator(hidden_sizes=model.gan.discriminator_hidden),
                 gan_adam,
                 gan_adam,
-                latent_dim=config.gan_latent_dim,
+                **config.loss.gan,
                 data_key="x",
             ),
             "wgan_gp": make_gan_step(
                 generators["wgan_gp"],
-                MLPDiscriminator(hidden_sizes=config.wgan_hidden_sizes),
+                MLPDiscriminator(hidden_sizes=model.wgan_gp.hidden_sizes),
                 wgan_g_adam,
                 wgan_d_adam,
-                loss="wasserstein",
-                num_critic_steps=config.num_critic_steps,
-                gp_weight=config.gp_weight,
-                latent_dim=config.wgan_latent_dim,
+                **config.loss.wgan_gp,
                 data_key="x",
             ),
         }
     )
-    noise_key = jax.random.key(config.seed + 1)
+    noise_key = jax.random.key(seed + 1)
     generate = {
         name: jax.jit(
             functools.partial(
                 generators[name].apply,
-                z=sample_latent(noise_key, config.num_generated, latent_dims[name], "normal"),
+                z=sample_latent(
+                    noise_key, evaluation.num_generated, config.loss[name].latent_dim, "normal"
+                ),
             )
         )
         for name in MODELS
@@ -137,7 +137,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         metrics = {}
         for name, values in samples.items():
             covered, quality = mode_statistics(
-                values, centres, config.quality_radius, config.min_mode_fraction
+                values, centres, evaluation.quality_radius, evaluation.min_mode_fraction
             )
             metrics[f"{name}/modes_covered"] = covered
             metrics[f"{name}/high_quality_fraction"] = quality
@@ -146,26 +146,18 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     result = fit(
         step,
         data,
-        num_steps=config.num_steps,
         workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.sample_every, fn=sample_hook)],
+        hooks=[Hook(sample_hook)],
         description="gan_mixture_2d",
+        **config.run,
     )
     final = {k: v for k, v in result.metrics.items() if k != "step"}
+    num_steps, sample_every = config.run.num_steps, config.run.sample_every
     images = {
         f"Samples (red) over the data (grey) after {done} steps": str(
             workdir / "samples" / f"step_{done:07d}.png"
         )
-        for done in sorted(
-            {
-                *range(config.sample_every, config.num_steps + 1, config.sample_every),
-                config.num_steps,
-            }
-        )
+        for done in sorted({*range(sample_every, num_steps + 1, sample_every), num_steps})
     }
     write_report(
         workdir,

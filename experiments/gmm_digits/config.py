@@ -10,7 +10,7 @@ hyperparameters for this; the digits are the embedded data set every machine has
 Command:
     gen-jax run gmm_digits            # the demo variant
     gen-jax run gmm_digits:full --workdir runs/gmm_digits_full
-    gen-jax run gmm_digits --config.covariance_type=full --config.ks="(1, 2, 3, 4, 6, 8)"
+    gen-jax run gmm_digits --config.model.covariance_type=full --config.run.ks="(1, 2, 3, 4, 6, 8)"
 
 Variants (1,438 training and 359 held-out digits; wall time on a 2-core CPU):
     tiny: K in (2, 4), one restart; about 20 s (tests).
@@ -48,26 +48,24 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"gmm_digits has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.ks = (5, 10, 20, 30, 40, 50)
     # Diagonal covariances: BIC prefers them to full ones on this data (see above), and with
     # full covariances BIC picks K = 2, whose samples are blurred blends of digits.
-    config.covariance_type = "diag"
     # Pixels are multiples of 1/16, so a pixel's variance can be zero (the corners are always
-    # 0); this floor (about three times the variance of a 1/16 rounding step, 1/16**2/12)
+    # 0); reg_covar (about three times the variance of a 1/16 rounding step, 1/16**2/12)
     # keeps such pixels from dominating the likelihood.
-    config.reg_covar = 1e-3
-    config.n_init = 4
-    config.init_params = "kmeans"
-    config.tol = 1e-3
-    # The most EM iterations per restart (GaussianMixture's max_iter).
-    config.num_steps = 200
-    config.num_samples = 64
+    config.model = dict(
+        covariance_type="diag", reg_covar=1e-3, n_init=4, init_params="kmeans", tol=1e-3
+    )
+    config.data = dict(image_size=8)
+    # ks: the numbers of components tried; num_steps: the most EM iterations per restart
+    # (GaussianMixture's max_iter).
+    config.run = dict(seed=0, ks=(5, 10, 20, 30, 40, 50), num_steps=200)
+    config.eval = dict(num_samples=64, score_samples=True)
     if variant == "tiny":
-        config.ks = (2, 4)
-        config.n_init = 1
-        config.num_samples = 16
+        config.run.ks = (2, 4)
+        config.model.n_init = 1
+        config.eval.num_samples = 16
     elif variant == "full":
-        config.ks = tuple(range(5, 101, 5))
-        config.n_init = 10
+        config.run.ks = tuple(range(5, 101, 5))
+        config.model.n_init = 10
     return config

@@ -41,31 +41,28 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"gmm_toy has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.num_samples = 3000
-    config.num_test_samples = 1000
-    config.num_components = 3
-    config.covariance_type = "full"
-    config.n_init = 4
     # k-means++ centres without Lloyd iterations leave EM a few iterations of work, so the
     # log-likelihood curve shows it climbing; "kmeans" (scikit-learn's default) converges
     # in two iterations on these clusters.
-    config.init_params = "k-means++"
-    config.tol = 1e-5
-    config.reg_covar = 1e-6
-    # The most EM iterations per restart (GaussianMixture's max_iter).
-    config.num_steps = 200
-    config.num_generated = 500
-    # None: highlight the training point whose cluster is least certain (largest entropy of
-    # its responsibilities); or an (x, y) pair.
-    config.query_point = None
+    config.model = dict(
+        n_components=3,
+        covariance_type="full",
+        n_init=4,
+        init_params="k-means++",
+        tol=1e-5,
+        reg_covar=1e-6,
+    )
+    config.data = dict(dataset="gaussian_mixture_2d", num_samples=3000, num_test_samples=1000)
+    # num_steps: the most EM iterations per restart (GaussianMixture's max_iter).
+    config.run = dict(seed=0, num_steps=200)
+    # query_point None: highlight the training point whose cluster is least certain (largest
+    # entropy of its responsibilities); or an (x, y) pair.
+    config.eval = dict(num_generated=500, query_point=None)
     if variant == "tiny":
-        config.num_samples = 300
-        config.num_test_samples = 200
-        config.n_init = 2
-        config.num_generated = 200
+        config.data.update(num_samples=300, num_test_samples=200)
+        config.model.n_init = 2
+        config.eval.num_generated = 200
     elif variant == "full":
-        config.num_samples = 30_000
-        config.num_test_samples = 10_000
-        config.n_init = 10
+        config.data.update(num_samples=30_000, num_test_samples=10_000)
+        config.model.n_init = 10
     return config

@@ -16,39 +16,29 @@ from gen_jax.estimators.gaussian_mixture import GaussianMixture
 from gen_jax.viz import save_mixture_plot, write_report
 
 
-def _load(config: ConfigDict, split: str, num_samples: int) -> tuple[np.ndarray, np.ndarray]:
-    source = load_source(
-        "gaussian_mixture_2d", split=split, num_samples=num_samples, seed=config.seed
-    )
+def _load(data: ConfigDict, split: str, num_samples: int, seed: int):
+    source = load_source(data.dataset, split=split, num_samples=num_samples, seed=seed)
     return source.arrays["x"], source.arrays["label"]
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Fit, evaluate and plot; returns the final metrics."""
     workdir = Path(workdir)
-    x, labels = _load(config, "train", config.num_samples)
-    x_test, _ = _load(config, "test", config.num_test_samples)
-    mixture = GaussianMixture(
-        config.num_components,
-        covariance_type=config.covariance_type,
-        tol=config.tol,
-        reg_covar=config.reg_covar,
-        max_iter=config.num_steps,
-        n_init=config.n_init,
-        init_params=config.init_params,
-        random_state=config.seed,
-    )
-    fit_key, sample_key = jax.random.split(jax.random.key(config.seed))
+    data, seed = config.data, config.run.seed
+    x, labels = _load(data, "train", data.num_samples, seed)
+    x_test, _ = _load(data, "test", data.num_test_samples, seed)
+    mixture = GaussianMixture(**config.model, max_iter=config.run.num_steps, random_state=seed)
+    fit_key, sample_key = jax.random.split(jax.random.key(seed))
     start = time.perf_counter()
     mixture.fit(x, key=fit_key)
     fit_seconds = time.perf_counter() - start
 
     record_fit(workdir, history={"log_likelihood": mixture.log_likelihood_history_})
-    _save_fitted_mixture(workdir, mixture, seed=config.seed)
+    _save_fitted_mixture(workdir, mixture, seed=seed)
 
     responsibilities = mixture.predict_proba(x)
-    query = _query_point(config, x, responsibilities)
-    name = f"K = {config.num_components} ({config.covariance_type} covariances)"
+    query = _query_point(config.eval.query_point, x, responsibilities)
+    name = f"K = {mixture.n_components} ({mixture.covariance_type} covariances)"
     images = {
         "Soft assignments (colour blended by responsibility), means, 1- and 2-sigma ellipses; "
         "the red star's membership probabilities": save_mixture_plot(
@@ -56,23 +46,24 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             x,
             means=mixture.means_,
             covariances=mixture.covariances_,
-            covariance_type=config.covariance_type,
+            covariance_type=mixture.covariance_type,
             responsibilities=responsibilities,
             query=(query, mixture.predict_proba(query[None])[0]),
             title=f"EM fit, {name}, {len(x):,} points",
         ),
     }
-    generated, components = mixture.sample(config.num_generated, key=sample_key)
+    num_generated = config.eval.num_generated
+    generated, components = mixture.sample(num_generated, key=sample_key)
     images[
-        f"{config.num_generated} samples from the fitted mixture, coloured by the component "
+        f"{num_generated} samples from the fitted mixture, coloured by the component "
         "that drew them, over the training data (grey)"
     ] = save_mixture_plot(
         workdir / "samples" / "samples.png",
         generated,
         means=mixture.means_,
         covariances=mixture.covariances_,
-        covariance_type=config.covariance_type,
-        responsibilities=np.eye(config.num_components)[components],
+        covariance_type=mixture.covariance_type,
+        responsibilities=np.eye(mixture.n_components)[components],
         background=x,
         title=f"Samples from the fitted mixture, {name}",
     )
@@ -120,9 +111,10 @@ def _save_fitted_mixture(workdir: Path, mixture: GaussianMixture, *, seed: int) 
     )
 
 
-def _query_point(config: ConfigDict, x: np.ndarray, responsibilities: np.ndarray) -> np.ndarray:
-    """``config.query_point``, or the training point whose cluster is least certain."""
-    if config.query_point is not None:
-        return np.asarray(config.query_point, dtype=np.float64)
+def _query_point(query_point, x: np.ndarray, responsibilities: np.ndarray) -> np.ndarray:
+    """``query_point`` (``config.eval``), or the training point whose cluster is least
+    certain."""
+    if query_point is not None:
+        return np.asarray(query_point, dtype=np.float64)
     entropy = -np.sum(responsibilities * np.log(np.clip(responsibilities, 1e-30, 1.0)), axis=1)
     return np.asarray(x[np.argmax(entropy)], dtype=np.float64)

@@ -37,30 +37,28 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"hmm_casino has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    # The true casino (Durbin et al., 1998): state 0 fair, state 1 loaded.
-    config.true_startprob = (0.5, 0.5)
-    config.true_transmat = ((0.95, 0.05), (0.10, 0.90))
-    config.loaded_six_probability = 0.5
-    config.num_sequences = 20
-    config.mean_length = 500  # lengths vary uniformly in [mean/2, 3 mean/2]
-    config.num_test_sequences = 10
+    # The true casino (Durbin et al., 1998): state 0 fair, state 1 loaded; sequence lengths
+    # vary uniformly in [mean_length / 2, 3 mean_length / 2].
+    config.data = dict(
+        true_startprob=(0.5, 0.5),
+        true_transmat=((0.95, 0.05), (0.10, 0.90)),
+        loaded_six_probability=0.5,
+        num_sequences=20,
+        mean_length=500,
+        num_test_sequences=10,
+    )
+    # Baum-Welch's tol on the total log-likelihood (CategoricalHMM's tol).
+    config.model = dict(n_components=2, n_features=6, tol=1e-4)
     # Baum-Welch starts from random emissions and this sticky guess of the transitions (a
     # guess that dice are kept for a while, not the truth); None: the estimator's default.
-    config.initial_transmat = ((0.9, 0.1), (0.1, 0.9))
-    # Baum-Welch (CategoricalHMM's n_iter and tol on the total log-likelihood).
-    config.num_steps = 200
-    config.tol = 1e-4
-    config.plot_rolls = 300
-    config.num_generated = 300
+    config.optim = dict(initial_transmat=((0.9, 0.1), (0.1, 0.9)))
+    # num_steps: the most Baum-Welch iterations (CategoricalHMM's n_iter).
+    config.run = dict(seed=0, num_steps=200)
+    config.eval = dict(plot_rolls=300, num_generated=300)
     if variant == "tiny":
-        config.num_sequences = 4
-        config.mean_length = 150
-        config.num_test_sequences = 2
-        config.num_steps = 20
-        config.plot_rolls = 100
-        config.num_generated = 100
+        config.data.update(num_sequences=4, mean_length=150, num_test_sequences=2)
+        config.run.num_steps = 20
+        config.eval.update(plot_rolls=100, num_generated=100)
     elif variant == "full":
-        config.num_sequences = 100
-        config.mean_length = 1000
+        config.data.update(num_sequences=100, mean_length=1000)
     return config

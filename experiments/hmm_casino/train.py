@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import shutil
 import time
 from pathlib import Path
 
@@ -14,21 +13,20 @@ from matplotlib.figure import Figure
 from ml_collections import ConfigDict
 
 from gen_jax.core.atomic import save_figure_png
-from gen_jax.core.checkpoint import Checkpointer
-from gen_jax.core.metrics import MetricWriter
+from gen_jax.core.record import record_fit
 from gen_jax.estimators.hmm import CategoricalHMM
 from gen_jax.models.hmm.em import CategoricalEmissionParams, HMMParams, sample_categorical_emissions
 from gen_jax.models.hmm.inference import sample_markov_chain
 from gen_jax.viz import write_report
 
 
-def true_casino(config: ConfigDict) -> CategoricalHMM:
-    """The generating model: state 0 a fair die, state 1 a loaded one."""
-    loaded = np.full(6, (1 - config.loaded_six_probability) / 5)
-    loaded[5] = config.loaded_six_probability
+def true_casino(data: ConfigDict) -> CategoricalHMM:
+    """The generating model (``config.data``): state 0 a fair die, state 1 a loaded one."""
+    loaded = np.full(6, (1 - data.loaded_six_probability) / 5)
+    loaded[5] = data.loaded_six_probability
     model = CategoricalHMM(2, n_features=6)
-    model.startprob_ = np.asarray(config.true_startprob, np.float64)
-    model.transmat_ = np.asarray(config.true_transmat, np.float64)
+    model.startprob_ = np.asarray(data.true_startprob, np.float64)
+    model.transmat_ = np.asarray(data.true_transmat, np.float64)
     model.emissionprob_ = np.stack([np.full(6, 1 / 6), loaded])
     return model
 
@@ -78,43 +76,45 @@ def _align(model: CategoricalHMM) -> CategoricalHMM:
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Fit, evaluate and plot; returns the final metrics."""
     workdir = Path(workdir)
-    truth = true_casino(config)
-    train_key, test_key, sample_key = jax.random.split(jax.random.key(config.seed), 3)
-    rolls, dice, lengths = generate(truth, config.num_sequences, config.mean_length, train_key)
+    data, seed = config.data, config.run.seed
+    truth = true_casino(data)
+    train_key, test_key, sample_key = jax.random.split(jax.random.key(seed), 3)
+    rolls, dice, lengths = generate(truth, data.num_sequences, data.mean_length, train_key)
     test_rolls, _, test_lengths = generate(
-        truth, config.num_test_sequences, config.mean_length, test_key
+        truth, data.num_test_sequences, data.mean_length, test_key
     )
-    sticky = config.initial_transmat is not None
+    initial_transmat = config.optim.initial_transmat
     model = CategoricalHMM(
-        2,
-        n_features=6,
-        n_iter=config.num_steps,
-        tol=config.tol,
-        init_params="se" if sticky else "ste",
-        random_state=config.seed,
+        **config.model,
+        n_iter=config.run.num_steps,
+        init_params="ste" if initial_transmat is None else "se",
+        random_state=seed,
     )
-    if sticky:
-        model.transmat_ = np.asarray(config.initial_transmat, np.float64)
+    if initial_transmat is not None:
+        model.transmat_ = np.asarray(initial_transmat, np.float64)
     start = time.perf_counter()
     model.fit(rolls, lengths)
     fit_seconds = time.perf_counter() - start
     _align(model)
 
-    writer = MetricWriter(workdir)
     per_roll = model.log_likelihood_history_ / len(rolls)
-    for iteration, value in enumerate(per_roll, start=1):
-        writer.write(iteration, {"log_likelihood_per_roll": value})
-    writer.close()
-    _save_checkpoint(workdir, model, config.seed)
+    record_fit(
+        workdir,
+        history={"log_likelihood_per_roll": per_roll},
+        state={name: getattr(model, name) for name in ("startprob_", "transmat_", "emissionprob_")},
+        step=model.n_iter_,
+        meta={"n_iter": model.n_iter_, "converged": model.converged_, "seed": seed},
+    )
 
     decoded = model.predict(rolls, lengths)
     loaded_posterior = model.predict_proba(rolls, lengths)[:, 1]
     true_decoded = truth.predict(rolls, lengths)
-    generated, generated_dice = model.sample(config.num_generated, key=sample_key)
+    num_generated = config.eval.num_generated
+    generated, generated_dice = model.sample(num_generated, key=sample_key)
     images = {
         "The die used (grey band: loaded), the Viterbi path of the fitted model and the "
         "posterior P(loaded | rolls), first sequence": _plot_decoding(
-            workdir / "decoding.png", rolls, dice, decoded, loaded_posterior, config.plot_rolls
+            workdir / "decoding.png", rolls, dice, decoded, loaded_posterior, config.eval.plot_rolls
         ),
         "Rolls sampled from the fitted model, with the die it used": _plot_decoding(
             workdir / "samples" / "samples.png",
@@ -122,7 +122,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             generated_dice,
             None,
             None,
-            config.num_generated,
+            num_generated,
         ),
         "Fitted and true parameters": _plot_parameters(workdir / "parameters.png", model, truth),
     }
@@ -183,18 +183,3 @@ def _plot_parameters(path, model, truth) -> Path:
     axes[1].legend(fontsize=7)
     figure.tight_layout()
     return save_figure_png(path, figure)
-
-
-def _save_checkpoint(workdir: Path, model: CategoricalHMM, seed: int) -> None:
-    """The fitted parameters as an orbax checkpoint at step ``n_iter_``."""
-    directory = workdir / "checkpoints"
-    if directory.is_dir():
-        shutil.rmtree(directory)
-    checkpointer = Checkpointer(directory, keep=1)
-    state = {
-        name: jnp.asarray(getattr(model, name))
-        for name in ("startprob_", "transmat_", "emissionprob_")
-    }
-    meta = {"n_iter": model.n_iter_, "converged": model.converged_, "seed": seed}
-    checkpointer.save(step=model.n_iter_, state=state, meta=meta)
-    checkpointer.close()

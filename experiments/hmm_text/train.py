@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import collections
-import shutil
 import time
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from matplotlib.figure import Figure
 from ml_collections import ConfigDict
 
 from gen_jax.core.atomic import save_figure_png
-from gen_jax.core.checkpoint import Checkpointer
-from gen_jax.core.metrics import MetricWriter
+from gen_jax.core.record import record_fit
 from gen_jax.data import pydoc_topics_text
 from gen_jax.estimators.hmm import CategoricalHMM
 from gen_jax.viz import write_report
@@ -23,24 +20,24 @@ from gen_jax.viz import write_report
 OTHER = "\N{REPLACEMENT CHARACTER}"
 
 
-def load_text(config: ConfigDict) -> str:
-    """The configured text: a user file or Python's help topics, cut and normalised."""
-    if config.text_path is None:
+def load_text(data: ConfigDict) -> str:
+    """The text of ``config.data``: a user file or Python's help topics, cut and normalised."""
+    if data.text_path is None:
         text = pydoc_topics_text()
     else:
-        path = Path(config.text_path).expanduser()
+        path = Path(data.text_path).expanduser()
         if not path.is_file():
             raise FileNotFoundError(
-                f"text_path={config.text_path!r} is not a file; pass a UTF-8 text file, or "
+                f"text_path={data.text_path!r} is not a file; pass a UTF-8 text file, or "
                 "leave text_path unset to use Python's pydoc_data help topics"
             )
         text = path.read_text(encoding="utf-8")
     text = " ".join(text.split())  # one space for any run of whitespace
-    if config.lowercase:
+    if data.lowercase:
         text = text.lower()
-    if config.num_characters:
-        text = text[: config.num_characters]
-    if len(text) < 4 * config.sequence_length:
+    if data.num_characters:
+        text = text[: data.num_characters]
+    if len(text) < 4 * data.sequence_length:
         raise ValueError(f"the text has {len(text)} characters; it needs a few sequences' worth")
     return text
 
@@ -56,35 +53,33 @@ def encode(text: str, vocabulary_size: int) -> tuple[np.ndarray, list[str]]:
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Fit, evaluate and sample; returns the final metrics."""
     workdir = Path(workdir)
-    symbols, alphabet = encode(load_text(config), config.vocabulary_size)
-    num_sequences = len(symbols) // config.sequence_length
-    sequences = symbols[: num_sequences * config.sequence_length].reshape(num_sequences, -1)
-    num_test = max(1, int(config.test_fraction * num_sequences))
+    data, seed = config.data, config.run.seed
+    symbols, alphabet = encode(load_text(data), data.vocabulary_size)
+    num_sequences = len(symbols) // data.sequence_length
+    sequences = symbols[: num_sequences * data.sequence_length].reshape(num_sequences, -1)
+    num_test = max(1, int(data.test_fraction * num_sequences))
     train_x, test_x = sequences[num_test:].reshape(-1, 1), sequences[:num_test].reshape(-1, 1)
-    train_lengths = np.full(num_sequences - num_test, config.sequence_length)
-    test_lengths = np.full(num_test, config.sequence_length)
+    train_lengths = np.full(num_sequences - num_test, data.sequence_length)
+    test_lengths = np.full(num_test, data.sequence_length)
 
     model = CategoricalHMM(
-        config.num_states,
-        n_features=len(alphabet),
-        emissionprob_prior=1.0 + config.emission_pseudo_count,
-        n_iter=config.num_steps,
-        tol=config.tol,
-        random_state=config.seed,
+        **config.model, n_features=len(alphabet), n_iter=config.run.num_steps, random_state=seed
     )
     start = time.perf_counter()
     model.fit(train_x, train_lengths)
     fit_seconds = time.perf_counter() - start
 
-    writer = MetricWriter(workdir)
-    for iteration, value in enumerate(model.log_likelihood_history_ / len(train_x), start=1):
-        writer.write(iteration, {"log_likelihood_per_character": value})
-    writer.close()
-    _save_checkpoint(workdir, model, config.seed)
+    record_fit(
+        workdir,
+        history={"log_likelihood_per_character": model.log_likelihood_history_ / len(train_x)},
+        state={name: getattr(model, name) for name in ("startprob_", "transmat_", "emissionprob_")},
+        step=model.n_iter_,
+        meta={"n_iter": model.n_iter_, "converged": model.converged_, "seed": seed},
+    )
 
     unigram = np.bincount(train_x[:, 0], minlength=len(alphabet)) + 1.0
     unigram_score = np.mean(np.log(unigram / unigram.sum())[test_x[:, 0]])
-    generated, _ = model.sample(config.num_generated, key=jax.random.key(config.seed))
+    generated, _ = model.sample(config.eval.num_generated, key=jax.random.key(seed))
     sample_text = "".join(alphabet[s] for s in generated[:, 0])
     images = {
         "Text sampled from the fitted HMM": _plot_text(
@@ -106,7 +101,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     final = {key: float(value) for key, value in final.items()}
     write_report(
         workdir,
-        title=f"Character-level HMM, {config.num_states} states, {len(symbols):,} characters",
+        title=f"Character-level HMM, {model.n_components} states, {len(symbols):,} characters",
         config=config.to_dict(),
         final_metrics=final,
         images={caption: str(path) for caption, path in images.items()},
@@ -132,17 +127,3 @@ def _plot_states(path, emissionprob: np.ndarray, alphabet: list[str], top: int =
         axis.set_ylabel(f"state {state}", fontsize=7)
     figure.tight_layout()
     return save_figure_png(path, figure)
-
-
-def _save_checkpoint(workdir: Path, model: CategoricalHMM, seed: int) -> None:
-    directory = workdir / "checkpoints"
-    if directory.is_dir():
-        shutil.rmtree(directory)
-    checkpointer = Checkpointer(directory, keep=1)
-    state = {
-        name: jnp.asarray(getattr(model, name))
-        for name in ("startprob_", "transmat_", "emissionprob_")
-    }
-    meta = {"n_iter": model.n_iter_, "converged": model.converged_, "seed": seed}
-    checkpointer.save(step=model.n_iter_, state=state, meta=meta)
-    checkpointer.close()

@@ -5,10 +5,11 @@ of a corpus, and generating a document similar to an existing one (infer its top
 then sample words). The source gives no corpus, so this experiment uses the help topics that
 ship with every CPython (``pydoc_data``), cut into paragraph chunks of about 150 words; a
 fifth of the chunks is held out. It fits LDA by batch variational Bayes for each number of
-topics in ``topic_counts`` and plots per-word perplexity against K under both definitions
-(document terms only, held out and training; and scikit-learn's bound with the corpus-level
-topic term), and for ``num_topics`` shows the bound per VB iteration, the top words of each
-topic with their UMass coherence, and a generated document similar to a held-out one.
+topics in ``run.topic_counts`` and plots per-word perplexity against K under both
+definitions (document terms only, held out and training; and scikit-learn's bound with the
+corpus-level topic term), and for ``model.n_components`` topics shows the bound per VB
+iteration, the top words of each topic with their UMass coherence, and a generated document
+similar to a held-out one.
 ``metrics.jsonl`` holds one record per K (its ``step`` is K).
 
 Command:
@@ -48,29 +49,29 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"lda_pydoc has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.words_per_document = 150
-    config.min_df = 3
-    config.max_df = 0.3
-    config.max_features = 0  # 0: no cap on the vocabulary size
-    config.test_fraction = 0.2
-    config.topic_counts = (5, 10, 15, 20)
-    config.num_topics = 10
-    config.doc_topic_prior = 0.1
-    config.topic_word_prior = 0.01
-    config.method = "batch"
-    # VB iterations (passes over the corpus) per fit.
-    config.num_steps = 30
-    config.mean_change_tol = 1e-3
-    config.num_top_words = 8
+    # max_features 0: no cap on the vocabulary size.
+    config.data = dict(
+        words_per_document=150, min_df=3, max_df=0.3, max_features=0, test_fraction=0.2
+    )
+    # n_components: the number of topics of the model shown in detail.
+    config.model = dict(
+        n_components=10,
+        doc_topic_prior=0.1,
+        topic_word_prior=0.01,
+        method="batch",
+        mean_change_tol=1e-3,
+    )
+    # topic_counts: the numbers of topics compared by perplexity; num_steps: VB iterations
+    # (passes over the corpus) per fit.
+    config.run = dict(seed=0, num_steps=30, topic_counts=(5, 10, 15, 20))
+    config.eval = dict(num_top_words=8)
     if variant == "tiny":
-        config.words_per_document = 100
-        config.max_features = 300
-        config.topic_counts = (2, 4)
-        config.num_topics = 4
-        config.num_steps = 5
+        config.data.update(words_per_document=100, max_features=300)
+        config.run.topic_counts = (2, 4)
+        config.model.n_components = 4
+        config.run.num_steps = 5
     elif variant == "full":
-        config.topic_counts = (5, 10, 15, 20, 30, 40)
-        config.num_steps = 100
-        config.mean_change_tol = 1e-4
+        config.run.topic_counts = (5, 10, 15, 20, 30, 40)
+        config.run.num_steps = 100
+        config.model.mean_change_tol = 1e-4
     return config

@@ -2,34 +2,26 @@
 
 from __future__ import annotations
 
-import shutil
 import textwrap
 import time
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from matplotlib.figure import Figure
 from ml_collections import ConfigDict
 
 from gen_jax.core.atomic import save_figure_png
-from gen_jax.core.checkpoint import Checkpointer
-from gen_jax.core.metrics import MetricWriter
+from gen_jax.core.record import record_fit
 from gen_jax.data.bag_of_words import bag_of_words, pydoc_documents
 from gen_jax.estimators.lda import LatentDirichletAllocation
 from gen_jax.viz import write_report
 
 
 def _fit(config: ConfigDict, num_topics: int, counts, key) -> LatentDirichletAllocation:
+    options = {**config.model, "n_components": num_topics}
     return LatentDirichletAllocation(
-        num_topics,
-        doc_topic_prior=config.doc_topic_prior,
-        topic_word_prior=config.topic_word_prior,
-        method=config.method,
-        max_iter=config.num_steps,
-        mean_change_tol=config.mean_change_tol,
-        random_state=config.seed,
+        **options, max_iter=config.run.num_steps, random_state=config.run.seed
     ).fit(counts, key=key)
 
 
@@ -78,54 +70,54 @@ def _as_words(counts_row: np.ndarray, words) -> str:
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Fit, evaluate and plot; returns the final metrics."""
     workdir = Path(workdir)
+    data, seed, num_topics = config.data, config.run.seed, config.model.n_components
     corpus = bag_of_words(
-        pydoc_documents(config.words_per_document),
-        min_df=config.min_df,
-        max_df=config.max_df,
-        max_features=config.max_features or None,
+        pydoc_documents(data.words_per_document),
+        min_df=data.min_df,
+        max_df=data.max_df,
+        max_features=data.max_features or None,
         drop_empty=True,
     )
-    rng = np.random.default_rng(config.seed)
+    rng = np.random.default_rng(seed)
     order = rng.permutation(corpus.counts.shape[0])
-    num_test = int(round(config.test_fraction * len(order)))
+    num_test = int(round(data.test_fraction * len(order)))
     test_rows, train_rows = np.sort(order[:num_test]), np.sort(order[num_test:])
     train_counts, test_counts = corpus.counts[train_rows], corpus.counts[test_rows]
     test_counts = test_counts[np.asarray(test_counts.sum(1)).ravel() > 0]
-    fit_key, sample_key = jax.random.split(jax.random.key(config.seed))
+    fit_key, sample_key = jax.random.split(jax.random.key(seed))
 
-    # One record per K (the record's step is K); the report draws its own K plots.
-    writer = MetricWriter(workdir)
     perplexities, document_perplexities, train_perplexities = {}, {}, {}
     models, fit_seconds = {}, {}
-    for num_topics in sorted(set(config.topic_counts) | {config.num_topics}):
+    ks = sorted(set(config.run.topic_counts) | {num_topics})
+    for k in ks:
         start = time.perf_counter()
-        models[num_topics] = _fit(config, num_topics, train_counts, fit_key)
-        fit_seconds[num_topics] = time.perf_counter() - start
-        perplexities[num_topics] = models[num_topics].perplexity(test_counts)
-        document_perplexities[num_topics] = models[num_topics].perplexity(
-            test_counts, corpus_term=False
-        )
-        train_perplexities[num_topics] = models[num_topics].perplexity(
-            train_counts, corpus_term=False
-        )
-        writer.write(
-            num_topics,
-            {
-                "held_out_perplexity": perplexities[num_topics],
-                "held_out_document_perplexity": document_perplexities[num_topics],
-                "train_document_perplexity": train_perplexities[num_topics],
-                "fit_seconds": fit_seconds[num_topics],
-            },
-        )
-    writer.close()
+        models[k] = _fit(config, k, train_counts, fit_key)
+        fit_seconds[k] = time.perf_counter() - start
+        perplexities[k] = models[k].perplexity(test_counts)
+        document_perplexities[k] = models[k].perplexity(test_counts, corpus_term=False)
+        train_perplexities[k] = models[k].perplexity(train_counts, corpus_term=False)
 
-    lda = models[config.num_topics]
+    lda = models[num_topics]
     words = corpus.vocabulary.words
-    top = lda.top_words(config.num_top_words, corpus.vocabulary)
-    coherence = lda.coherence(train_counts, config.num_top_words)
+    # One record per K (the record's step is K); the report draws its own K plots.
+    record_fit(
+        workdir,
+        history={
+            "held_out_perplexity": [perplexities[k] for k in ks],
+            "held_out_document_perplexity": [document_perplexities[k] for k in ks],
+            "train_document_perplexity": [train_perplexities[k] for k in ks],
+            "fit_seconds": [fit_seconds[k] for k in ks],
+        },
+        steps=ks,
+        state={"components": lda.components_},
+        step=lda.n_iter_,
+        meta={"num_topics": num_topics, "vocabulary": list(words)},
+    )
+    num_top_words = config.eval.num_top_words
+    top = lda.top_words(num_top_words, corpus.vocabulary)
+    coherence = lda.coherence(train_counts, num_top_words)
     topic_lines = ["topic  UMass  top words, most probable first"]
     topic_lines += [f"{k:5d} {coherence[k]:6.1f}  " + " ".join(row) for k, row in enumerate(top)]
-    ks = sorted(perplexities)
     perplexity_caption = (
         "Per-word perplexity against the number of topics. Left: document terms of the bound "
         "only (perplexity(X, corpus_term=False)), on held-out and training documents. Right: "
@@ -145,20 +137,18 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
                     "held-out": [perplexities[k] for k in ks],
                 },
             },
-            best=config.num_topics,
+            best=num_topics,
             title=(
-                f"LDA ({config.method} VB) on pydoc topics: {len(train_rows)} training, "
+                f"LDA ({lda.method} VB) on pydoc topics: {len(train_rows)} training, "
                 f"{test_counts.shape[0]} held-out documents, {len(corpus.vocabulary)} words"
             ),
         ),
-        f"Top {config.num_top_words} words of each topic and its UMass coherence "
+        f"Top {num_top_words} words of each topic and its UMass coherence "
         "(sum over word pairs; closer to 0 is more coherent)": _text_figure(
-            workdir / "top_words.png", f"K = {config.num_topics} topics", topic_lines
+            workdir / "top_words.png", f"K = {num_topics} topics", topic_lines
         ),
         "Training curve: the evidence lower bound per document entering each VB iteration "
-        "(never decreases)": _bound_figure(
-            workdir / "bound.png", lda.bound_history_, config.num_topics
-        ),
+        "(never decreases)": _bound_figure(workdir / "bound.png", lda.bound_history_, num_topics),
     }
     similar = lda.sample_similar(test_counts[:1], key=sample_key)[0]
     original = np.asarray(test_counts[0].toarray()).ravel().astype(np.int64)
@@ -179,31 +169,20 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         workdir / "samples" / "similar_document.png", "Generation of a similar document", lines
     )
 
-    directory = workdir / "checkpoints"
-    if directory.is_dir():
-        shutil.rmtree(directory)
-    checkpointer = Checkpointer(directory, keep=1)
-    checkpointer.save(
-        step=lda.n_iter_,
-        state={"components": jnp.asarray(lda.components_)},
-        meta={"num_topics": config.num_topics, "vocabulary": list(words)},
-    )
-    checkpointer.close()
-
     final = {
         "num_documents": len(train_rows),
         "num_test_documents": test_counts.shape[0],
         "vocabulary_size": len(words),
-        "held_out_perplexity": perplexities[config.num_topics],
-        "held_out_document_perplexity": document_perplexities[config.num_topics],
-        "train_document_perplexity": train_perplexities[config.num_topics],
+        "held_out_perplexity": perplexities[num_topics],
+        "held_out_document_perplexity": document_perplexities[num_topics],
+        "train_document_perplexity": train_perplexities[num_topics],
         "mean_umass_coherence": float(np.mean(coherence)),
-        "fit_seconds": fit_seconds[config.num_topics],
+        "fit_seconds": fit_seconds[num_topics],
     }
     final = {key: float(value) for key, value in final.items()}
     write_report(
         workdir,
-        title=f"LDA on Python's help topics, K = {config.num_topics}",
+        title=f"LDA on Python's help topics, K = {num_topics}",
         config=config.to_dict(),
         final_metrics=final,
         images={caption: str(path) for caption, path in images.items()},

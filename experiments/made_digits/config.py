@@ -2,7 +2,7 @@
 
 A one-hidden-layer MADE (ReLU) over the 64 binarised pixels of scikit-learn's 8x8 digits
 (pixel > 0.5), trained by maximum likelihood with a new connectivity pattern and input
-ordering drawn from ``num_masks`` fixed ones at every minibatch; evaluation reports the
+ordering drawn from ``model.num_masks`` fixed ones at every minibatch; evaluation reports the
 exact test negative log-likelihood of one pattern and of the ensemble over all patterns.
 
 Command:
@@ -35,39 +35,30 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"made_digits has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.dataset = "digits"
-    config.data_dir = ""
-    config.image_size = 8
-    config.binarize_threshold = 0.5
-    config.hidden_sizes = (500,)
-    config.num_masks = 8
-    config.ordering = "random"
-    config.learning_rate = 1e-3
-    config.batch_size = 100
-    config.num_steps = 3000
-    config.log_every = 50
-    config.sample_every = 1000
-    config.checkpoint_every = 1000
-    config.keep_checkpoints = 2
-    config.eval_examples = 2000
-    config.num_samples = 64
+    config.model = dict(hidden_sizes=(500,), num_masks=8, ordering="random")
+    config.optim = dict(learning_rate=1e-3)
+    config.data = dict(
+        dataset="digits", data_dir="", image_size=8, binarize_threshold=0.5, batch_size=100
+    )
+    config.run = dict(
+        seed=0,
+        num_steps=3000,
+        log_every=50,
+        sample_every=1000,
+        checkpoint_every=1000,
+        keep_checkpoints=2,
+    )
+    config.eval = dict(eval_examples=2000, num_samples=64, score_samples=True)
     if variant == "tiny":
-        config.hidden_sizes = (32,)
-        config.num_masks = 2
-        config.batch_size = 32
-        config.num_steps = 20
-        config.log_every = 5
-        config.sample_every = 10
-        config.checkpoint_every = 10
-        config.num_samples = 16
+        config.model.update(hidden_sizes=(32,), num_masks=2)
+        config.data.batch_size = 32
+        config.run.update(num_steps=20, log_every=5, sample_every=10, checkpoint_every=10)
+        config.eval.update(num_samples=16, score_samples=False)
     elif variant == "full":
-        config.dataset = "mnist"
-        config.image_size = 28
-        config.num_masks = 32
-        config.num_steps = 100_000
-        config.log_every = 500
-        config.sample_every = 10_000
-        config.checkpoint_every = 10_000
-        config.eval_examples = 10_000
+        config.data.update(dataset="mnist", image_size=28)
+        config.model.num_masks = 32
+        config.run.update(
+            num_steps=100_000, log_every=500, sample_every=10_000, checkpoint_every=10_000
+        )
+        config.eval.eval_examples = 10_000
     return config

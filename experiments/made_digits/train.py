@@ -25,44 +25,39 @@ from gen_jax.models.autoregressive.made import (
 from gen_jax.viz import save_image_grid, write_report
 
 
-def binary_images(config: ConfigDict, split: str) -> np.ndarray:
+def binary_images(data: ConfigDict, split: str) -> np.ndarray:
     """``float32 [N, S, S, 1]`` in {0, 1}: the data set's pixels above the threshold."""
     source = load_source(
-        config.dataset,
+        data.dataset,
         split=split,
-        data_dir=config.data_dir or None,
-        image_size=config.image_size,
+        data_dir=data.data_dir or None,
+        image_size=data.image_size,
         value_range=(0.0, 1.0),
     )
     images = source[np.arange(len(source))]["image"]
-    return (images > config.binarize_threshold).astype(np.float32)
+    return (images > data.binarize_threshold).astype(np.float32)
 
 
 def reference_images(config: ConfigDict) -> ReferenceImages:
     """The binarised test split that the samples are scored against."""
-    images = binary_images(config, "test")
-    about = f"{config.dataset} test split binarised at {config.binarize_threshold}"
-    return ReferenceImages(images, f"{about}, all {len(images)} images")
+    data = config.data
+    about = f"{data.dataset} test split binarised at {data.binarize_threshold}"
+    return ReferenceImages.from_source(binary_images(data, "test"), about)
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, evaluate and sample; returns the final metrics."""
     workdir = Path(workdir)
     samples_dir = workdir / "samples"
-    train_x = binary_images(config, "train")
-    test_x = binary_images(config, "test")[: config.eval_examples]
+    seed, num_samples = config.run.seed, config.eval.num_samples
+    train_x = binary_images(config.data, "train")
+    test_x = binary_images(config.data, "test")[: config.eval.eval_examples]
     image_shape = train_x.shape[1:]
     num_dims = math.prod(image_shape)
-    data = BatchIterator(ArraySource({"image": train_x}), config.batch_size, seed=config.seed)
-    model = MADE(
-        num_inputs=num_dims,
-        hidden_sizes=tuple(config.hidden_sizes),
-        num_masks=config.num_masks,
-        ordering=config.ordering,
-        seed=config.seed,
-    )
-    step = make_likelihood_step(model, optax.adam(config.learning_rate), made_log_prob)
-    sample_key = jax.random.key(config.seed + 1)
+    data = BatchIterator(ArraySource({"image": train_x}), config.data.batch_size, seed=seed)
+    model = MADE(num_inputs=num_dims, **config.model, seed=seed)
+    step = make_likelihood_step(model, optax.adam(**config.optim), made_log_prob)
+    sample_key = jax.random.key(seed + 1)
 
     @jax.jit
     def evaluate(params, x):
@@ -71,7 +66,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         return single, ensemble
 
     def sample_hook(done: int, state) -> dict[str, float]:
-        samples = made_sample(model, state.params, config.num_samples, key=sample_key)
+        samples = made_sample(model, state.params, num_samples, key=sample_key)
         save_image_grid(samples_dir / f"step_{done:07d}.png", samples.reshape(-1, *image_shape))
         single, ensemble = (float(v) for v in evaluate(state.params, test_x))
         return {
@@ -84,27 +79,24 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     result = fit(
         step,
         data,
-        num_steps=config.num_steps,
         workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.sample_every, fn=sample_hook)],
+        hooks=[Hook(sample_hook)],
         description="made_digits",
+        **config.run,
     )
-    reference = reference_images(config)
-    samples = made_sample(model, result.state.params, len(reference.images), key=sample_key)
-    record_sample_quality(workdir, samples.reshape(-1, *image_shape), reference)
+    if config.eval.score_samples:
+        reference = reference_images(config)
+        samples = made_sample(model, result.state.params, len(reference.images), key=sample_key)
+        record_sample_quality(workdir, samples.reshape(-1, *image_shape), reference)
     final = {k: v for k, v in result.metrics.items() if k != "step"}
     write_report(
         workdir,
-        title=f"MADE on binarised {config.dataset} ({image_shape[0]}x{image_shape[1]})",
+        title=f"MADE on binarised {config.data.dataset} ({image_shape[0]}x{image_shape[1]})",
         config=config.to_dict(),
         final_metrics=final,
         images={
             "Samples (pattern 0, natural order)": str(
-                samples_dir / f"step_{config.num_steps:07d}.png"
+                samples_dir / f"step_{config.run.num_steps:07d}.png"
             ),
         },
     )

@@ -54,23 +54,20 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"pcfg_toy has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.grammar = GRAMMAR
-    config.num_sentences = 400
-    config.num_test_sentences = 100
-    config.max_length = 12  # longer samples are redrawn
-    config.max_depth = 12  # the sampler's depth guard
-    config.perturbation = 1.0  # std of the log-factors applied to the true probabilities
-    config.pseudo_count = 0.0
-    config.tol = 1e-5
-    config.num_steps = 30  # EM iterations at most
-    config.num_parses_shown = 3
+    # Sentences sampled from the true grammar; longer ones than max_length are redrawn and
+    # max_depth is the sampler's depth guard.
+    config.data = dict(
+        grammar=GRAMMAR, num_sentences=400, num_test_sentences=100, max_length=12, max_depth=12
+    )
+    # EM starts from the true grammar's rules with log-factors of std perturbation applied.
+    config.model = dict(perturbation=1.0)
+    config.optim = dict(pseudo_count=0.0, tol=1e-5)  # PCFG.fit's options
+    config.run = dict(seed=0, num_steps=30)  # num_steps: EM iterations at most
+    config.eval = dict(num_parses_shown=3)
     if variant == "tiny":
-        config.num_sentences = 48
-        config.num_test_sentences = 16
-        config.num_steps = 3
+        config.data.update(num_sentences=48, num_test_sentences=16)
+        config.run.num_steps = 3
     elif variant == "full":
-        config.num_sentences = 3000
-        config.num_test_sentences = 500
-        config.num_steps = 100
+        config.data.update(num_sentences=3000, num_test_sentences=500)
+        config.run.num_steps = 100
     return config

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from matplotlib.figure import Figure
 from ml_collections import ConfigDict
 
 from gen_jax.core.atomic import save_figure_png
-from gen_jax.core.checkpoint import Checkpointer
-from gen_jax.core.metrics import MetricWriter
+from gen_jax.core.record import record_fit
 from gen_jax.estimators.pcfg import PCFG, Rule, Tree
 from gen_jax.viz import write_report
 
@@ -49,27 +46,28 @@ def sample_sentences(grammar: PCFG, count: int, *, key, max_length: int, max_dep
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Fit, evaluate and plot; returns the final metrics."""
     workdir = Path(workdir)
-    truth = PCFG.from_string(config.grammar)
-    data_key, test_key, init_key = jax.random.split(jax.random.key(config.seed), 3)
-    sample = dict(max_length=config.max_length, max_depth=config.max_depth)
-    train_trees = sample_sentences(truth, config.num_sentences, key=data_key, **sample)
-    test_trees = sample_sentences(truth, config.num_test_sentences, key=test_key, **sample)
+    data = config.data
+    truth = PCFG.from_string(data.grammar)
+    data_key, test_key, init_key = jax.random.split(jax.random.key(config.run.seed), 3)
+    sample = dict(max_length=data.max_length, max_depth=data.max_depth)
+    train_trees = sample_sentences(truth, data.num_sentences, key=data_key, **sample)
+    test_trees = sample_sentences(truth, data.num_test_sentences, key=test_key, **sample)
     sentences = [t.leaves() for t in train_trees]
     test_sentences = [t.leaves() for t in test_trees]
 
-    initial = perturbed(truth, init_key, config.perturbation)
-    learned = perturbed(truth, init_key, config.perturbation)
+    initial = perturbed(truth, init_key, config.model.perturbation)
+    learned = perturbed(truth, init_key, config.model.perturbation)
     start = time.perf_counter()
-    learned.fit(
-        sentences, max_iter=config.num_steps, tol=config.tol, pseudo_count=config.pseudo_count
-    )
+    learned.fit(sentences, max_iter=config.run.num_steps, **config.optim)
     fit_seconds = time.perf_counter() - start
-
-    writer = MetricWriter(workdir)
-    for iteration, value in enumerate(learned.log_likelihood_history_, start=1):
-        writer.write(iteration, {"log_likelihood": value})
-    writer.close()
-    _save_checkpoint(workdir, learned)
+    # The learned rule probabilities, ordered as the grammar's rules.
+    record_fit(
+        workdir,
+        history={"log_likelihood": learned.log_likelihood_history_},
+        state={"rule_probs": np.asarray([r.prob for r in learned.rules])},
+        step=learned.n_iter_,
+        meta={"grammar": str(learned)},
+    )
 
     true_probs = np.array([r.prob for r in truth.rules])
     error = {
@@ -79,7 +77,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     true_parses = truth.viterbi_parses(test_sentences)
     learned_parses = learned.viterbi_parses(test_sentences)
     agreement = np.mean([a[0] == b[0] for a, b in zip(true_parses, learned_parses, strict=True)])
-    shown = learned_parses[: config.num_parses_shown]
+    shown = learned_parses[: config.eval.num_parses_shown]
     images = {
         "Rule probabilities: true (x) against the perturbed start and the EM estimate (y)": (
             _save_rule_plot(workdir / "rules.png", truth, initial, learned)
@@ -109,17 +107,6 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         images={caption: str(path) for caption, path in images.items()},
     )
     return final
-
-
-def _save_checkpoint(workdir: Path, grammar: PCFG) -> None:
-    """The learned rule probabilities (ordered as the grammar's rules) as an orbax checkpoint."""
-    directory = workdir / "checkpoints"
-    if directory.is_dir():
-        shutil.rmtree(directory)
-    checkpointer = Checkpointer(directory, keep=1)
-    state = {"rule_probs": jnp.asarray([r.prob for r in grammar.rules])}
-    checkpointer.save(step=grammar.n_iter_, state=state, meta={"grammar": str(grammar)})
-    checkpointer.close()
 
 
 def _save_rule_plot(path: Path, truth: PCFG, initial: PCFG, learned: PCFG) -> Path:

@@ -36,43 +36,33 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"pixelcnn_digits has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.dataset = "digits"
-    config.data_dir = ""
-    config.image_size = 8
-    config.binarize_threshold = 0.5
-    config.gated = True
-    config.class_conditional = True
-    config.features = 32
-    config.num_layers = 4
-    config.kernel_size = 3
-    config.learning_rate = 2e-3
-    config.batch_size = 64
-    config.num_steps = 400
-    config.log_every = 50
-    config.sample_every = 200
-    config.checkpoint_every = 200
-    config.keep_checkpoints = 2
-    config.eval_examples = 2000
-    config.samples_per_class = 8
+    config.model = dict(
+        gated=True, class_conditional=True, features=32, num_layers=4, kernel_size=3
+    )
+    config.optim = dict(learning_rate=2e-3)
+    config.data = dict(
+        dataset="digits", data_dir="", image_size=8, binarize_threshold=0.5, batch_size=64
+    )
+    config.run = dict(
+        seed=0,
+        num_steps=400,
+        log_every=50,
+        sample_every=200,
+        checkpoint_every=200,
+        keep_checkpoints=2,
+    )
+    config.eval = dict(eval_examples=2000, samples_per_class=8, score_samples=True)
     if variant == "tiny":
-        config.features = 8
-        config.num_layers = 2
-        config.batch_size = 16
-        config.num_steps = 10
-        config.log_every = 5
-        config.sample_every = 10
-        config.checkpoint_every = 5
-        config.samples_per_class = 2
+        config.model.update(features=8, num_layers=2)
+        config.data.batch_size = 16
+        config.run.update(num_steps=10, log_every=5, sample_every=10, checkpoint_every=5)
+        config.eval.update(samples_per_class=2, score_samples=False)
     elif variant == "full":
-        config.dataset = "mnist"
-        config.image_size = 28
-        config.features = 128
-        config.num_layers = 15
-        config.learning_rate = 1e-3
-        config.num_steps = 100_000
-        config.log_every = 500
-        config.sample_every = 10_000
-        config.checkpoint_every = 10_000
-        config.eval_examples = 10_000
+        config.data.update(dataset="mnist", image_size=28)
+        config.model.update(features=128, num_layers=15)
+        config.optim.learning_rate = 1e-3
+        config.run.update(
+            num_steps=100_000, log_every=500, sample_every=10_000, checkpoint_every=10_000
+        )
+        config.eval.eval_examples = 10_000
     return config

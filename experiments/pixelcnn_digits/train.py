@@ -27,56 +27,54 @@ from gen_jax.viz import save_image_grid, write_report
 NUM_CLASSES = 10
 
 
-def binary_digits(config: ConfigDict, split: str) -> dict[str, np.ndarray]:
+def binary_digits(data: ConfigDict, split: str) -> dict[str, np.ndarray]:
     """``{"image": float32 [N, S, S, 1] in {0, 1}, "label": int32 [N]}``."""
     source = load_source(
-        config.dataset,
+        data.dataset,
         split=split,
-        data_dir=config.data_dir or None,
-        image_size=config.image_size,
+        data_dir=data.data_dir or None,
+        image_size=data.image_size,
         value_range=(0.0, 1.0),
     )
-    data = source[np.arange(len(source))]
-    image = (data["image"] > config.binarize_threshold).astype(np.float32)
-    return {"image": image, "label": np.asarray(data["label"], np.int32)}
+    arrays = source[np.arange(len(source))]
+    image = (arrays["image"] > data.binarize_threshold).astype(np.float32)
+    return {"image": image, "label": np.asarray(arrays["label"], np.int32)}
 
 
 def reference_images(config: ConfigDict) -> ReferenceImages:
     """The binarised test split that the samples are scored against."""
-    images = binary_digits(config, "test")["image"]
-    about = f"{config.dataset} test split binarised at {config.binarize_threshold}"
-    return ReferenceImages(images, f"{about}, all {len(images)} images")
+    data = config.data
+    about = f"{data.dataset} test split binarised at {data.binarize_threshold}"
+    return ReferenceImages.from_source(binary_digits(data, "test")["image"], about)
 
 
-def build_model(config: ConfigDict):
-    """The PixelCNN the config describes."""
-    num_classes = NUM_CLASSES if config.class_conditional else None
-    options = dict(
-        features=config.features,
-        num_layers=config.num_layers,
-        kernel_size=config.kernel_size,
-        num_classes=num_classes,
-    )
-    return GatedPixelCNN(**options) if config.gated else PixelCNN(**options)
+def build_model(*, gated: bool, class_conditional: bool, **options):
+    """The PixelCNN of ``config.model`` (``options``: features, num_layers, kernel_size)."""
+    num_classes = NUM_CLASSES if class_conditional else None
+    return (GatedPixelCNN if gated else PixelCNN)(**options, num_classes=num_classes)
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, evaluate and sample; returns the final metrics."""
     workdir = Path(workdir)
     samples_dir = workdir / "samples"
-    train_data = binary_digits(config, "train")
-    test = {k: v[: config.eval_examples] for k, v in binary_digits(config, "test").items()}
+    seed, samples_per_class = config.run.seed, config.eval.samples_per_class
+    conditional = config.model.class_conditional
+    train_data = binary_digits(config.data, "train")
+    test = {
+        k: v[: config.eval.eval_examples] for k, v in binary_digits(config.data, "test").items()
+    }
     image_shape = train_data["image"].shape[1:]
     num_dims = math.prod(image_shape)
-    data = BatchIterator(ArraySource(train_data), config.batch_size, seed=config.seed)
-    model = build_model(config)
-    condition_key = "label" if config.class_conditional else None
+    data = BatchIterator(ArraySource(train_data), config.data.batch_size, seed=seed)
+    model = build_model(**config.model)
+    condition_key = "label" if conditional else None
     step = make_likelihood_step(
-        model, optax.adam(config.learning_rate), pixelcnn_log_prob, condition_key=condition_key
+        model, optax.adam(**config.optim), pixelcnn_log_prob, condition_key=condition_key
     )
-    sample_key = jax.random.key(config.seed + 1)
-    sample_labels = jnp.repeat(jnp.arange(NUM_CLASSES, dtype=jnp.int32), config.samples_per_class)
-    test_label = test["label"] if config.class_conditional else None
+    sample_key = jax.random.key(seed + 1)
+    sample_labels = jnp.repeat(jnp.arange(NUM_CLASSES, dtype=jnp.int32), samples_per_class)
+    test_label = test["label"] if conditional else None
 
     @jax.jit
     def test_nll(params):
@@ -89,10 +87,10 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             tuple(image_shape),
             int(sample_labels.shape[0]),
             key=sample_key,
-            label=sample_labels if config.class_conditional else None,
+            label=sample_labels if conditional else None,
         )
         save_image_grid(
-            samples_dir / f"step_{done:07d}.png", samples, num_columns=config.samples_per_class
+            samples_dir / f"step_{done:07d}.png", samples, num_columns=samples_per_class
         )
         nll = float(test_nll(state.params))
         return {
@@ -103,36 +101,34 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     result = fit(
         step,
         data,
-        num_steps=config.num_steps,
         workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.sample_every, fn=sample_hook)],
+        hooks=[Hook(sample_hook)],
         description="pixelcnn_digits",
+        **config.run,
     )
-    reference = reference_images(config)
-    labels = jnp.arange(len(reference.images), dtype=jnp.int32) % NUM_CLASSES
-    samples = pixelcnn_sample(
-        model,
-        result.state.params,
-        tuple(image_shape),
-        len(reference.images),
-        key=jax.random.key(config.seed + 2),
-        label=labels if config.class_conditional else None,
-    )
-    record_sample_quality(workdir, samples, reference)
+    if config.eval.score_samples:
+        reference = reference_images(config)
+        labels = jnp.arange(len(reference.images), dtype=jnp.int32) % NUM_CLASSES
+        samples = pixelcnn_sample(
+            model,
+            result.state.params,
+            tuple(image_shape),
+            len(reference.images),
+            key=jax.random.key(seed + 2),
+            label=labels if conditional else None,
+        )
+        record_sample_quality(workdir, samples, reference)
     final = {k: v for k, v in result.metrics.items() if k != "step"}
-    kind = "gated" if config.gated else "plain"
+    kind = "gated" if config.model.gated else "plain"
+    size = f"{image_shape[0]}x{image_shape[1]}"
     write_report(
         workdir,
-        title=f"{kind} PixelCNN on binarised {config.dataset} ({image_shape[0]}x{image_shape[1]})",
+        title=f"{kind} PixelCNN on binarised {config.data.dataset} ({size})",
         config=config.to_dict(),
         final_metrics=final,
         images={
             "Samples, one row per class 0..9": str(
-                samples_dir / f"step_{config.num_steps:07d}.png"
+                samples_dir / f"step_{config.run.num_steps:07d}.png"
             ),
         },
     )

@@ -4,7 +4,7 @@ An MLP encoder q(z | x) and a weak (2-layer) gated PixelCNN decoder whose gates 
 learned spatial map of z (Gulrajani et al., 2017, arXiv:1611.05013; van den Oord et al.,
 2016b, arXiv:1606.05328), trained on the ELBO with the decoder's exact autoregressive
 log-likelihood, on scikit-learn's 8x8 digits binarised at 0.5. Reported: the ELBO, its KL
-term (posterior collapse drives it to 0; ``free_bits`` counters that), and the
+term (posterior collapse drives it to 0; ``loss.free_bits`` counters that), and the
 importance-weighted NLL on the test split, in nats and bits/dim, next to the plain
 class-conditional PixelCNN of ``pixelcnn_digits``. Samples draw z from the prior and then
 the pixels with the jitted scan sampler; reconstructions decode the posterior mean.
@@ -30,7 +30,7 @@ Expected result (demo, measured): the training ELBO rises from -29.0 nats per im
 50 steps) to -16.3 (0.37 bits/dim). On the test images the ELBO is -17.8 nats (0.40
 bits/dim) and the importance-weighted NLL 16.7 nats (0.38 bits/dim; 17.3 at step 300),
 with a KL term of 3.1 nats: the code is used (above the 8 x 0.25 = 2 nat free-bits floor)
-and the reconstructions keep the digit's shape. With ``--config.free_bits=0`` the KL starts
+and the reconstructions keep the digit's shape. With ``--config.loss.free_bits=0`` the KL starts
 near collapse (0.5 nats over the first 50 steps), recovers to 2.3 nats and the test NLL is
 16.8 nats: with this weak 2-layer decoder free bits mainly keep the code informative early.
 For comparison on the same data: the class-conditional gated PixelCNN of
@@ -51,60 +51,53 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"pixelvae_digits has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.dataset = "digits"
-    config.data_dir = ""
-    config.image_size = 8
-    config.binarize_threshold = 0.5
-    config.latent_dim = 8
-    config.encoder_hidden_sizes = (256,)
-    config.features = 32
-    config.num_layers = 2
-    config.kernel_size = 3
-    config.conditioning = "spatial"
-    config.condition_channels = 4
-    config.beta = 1.0
-    config.free_bits = 0.25
-    config.learning_rate = 2e-3
-    config.batch_size = 64
-    config.num_steps = 600
-    config.log_every = 50
-    config.eval_every = 300
-    config.checkpoint_every = 300
-    config.keep_checkpoints = 2
-    config.eval_examples = 500
-    config.iwae_samples = 100
-    config.iwae_chunk_size = 50
-    config.num_samples = 32
+    config.model = dict(
+        latent_dim=8,
+        encoder_hidden_sizes=(256,),
+        features=32,
+        num_layers=2,
+        kernel_size=3,
+        conditioning="spatial",
+        condition_channels=4,
+    )
+    config.loss = dict(beta=1.0, free_bits=0.25)
+    config.optim = dict(learning_rate=2e-3)
+    config.data = dict(
+        dataset="digits", data_dir="", image_size=8, binarize_threshold=0.5, batch_size=64
+    )
+    # sample_every: the cadence of the evaluation, samples and reconstructions.
+    config.run = dict(
+        seed=0,
+        num_steps=600,
+        log_every=50,
+        sample_every=300,
+        checkpoint_every=300,
+        keep_checkpoints=2,
+    )
+    config.eval = dict(
+        eval_examples=500, iwae_samples=100, iwae_chunk_size=50, num_samples=32, score_samples=True
+    )
     if variant == "tiny":
-        config.latent_dim = 2
-        config.encoder_hidden_sizes = (16,)
-        config.features = 4
-        config.num_layers = 1
-        config.batch_size = 16
-        config.num_steps = 6
-        config.log_every = 3
-        config.eval_every = 6
-        config.checkpoint_every = 6
-        config.eval_examples = 16
-        config.iwae_samples = 4
-        config.iwae_chunk_size = 4
-        config.num_samples = 8
+        config.model.update(latent_dim=2, encoder_hidden_sizes=(16,), features=4, num_layers=1)
+        config.data.batch_size = 16
+        config.run.update(num_steps=6, log_every=3, sample_every=6, checkpoint_every=6)
+        config.eval.update(
+            eval_examples=16, iwae_samples=4, iwae_chunk_size=4, num_samples=8, score_samples=False
+        )
     elif variant == "full":
-        config.dataset = "mnist"
-        config.image_size = 28
-        config.latent_dim = 32
-        config.encoder_hidden_sizes = (512, 256)
-        config.features = 64
-        config.num_layers = 4
-        config.condition_channels = 8
-        config.learning_rate = 1e-3
-        config.num_steps = 50_000
-        config.log_every = 500
-        config.eval_every = 10_000
-        config.checkpoint_every = 10_000
-        config.eval_examples = 10_000
-        config.iwae_samples = 1000
-        config.iwae_chunk_size = 100
-        config.num_samples = 64
+        config.data.update(dataset="mnist", image_size=28)
+        config.model.update(
+            latent_dim=32,
+            encoder_hidden_sizes=(512, 256),
+            features=64,
+            num_layers=4,
+            condition_channels=8,
+        )
+        config.optim.learning_rate = 1e-3
+        config.run.update(
+            num_steps=50_000, log_every=500, sample_every=10_000, checkpoint_every=10_000
+        )
+        config.eval.update(
+            eval_examples=10_000, iwae_samples=1000, iwae_chunk_size=100, num_samples=64
+        )
     return config

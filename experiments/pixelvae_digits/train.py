@@ -23,48 +23,34 @@ NUM_RECONSTRUCTIONS = 8
 SAMPLE_CHUNK = 1000
 
 
-def binary_images(config: ConfigDict, split: str) -> np.ndarray:
+def binary_images(data: ConfigDict, split: str) -> np.ndarray:
     """float32 ``[N, S, S, 1]`` in {0, 1}: the split thresholded at ``binarize_threshold``."""
     source = load_source(
-        config.dataset,
+        data.dataset,
         split=split,
-        data_dir=config.data_dir or None,
-        image_size=config.image_size,
+        data_dir=data.data_dir or None,
+        image_size=data.image_size,
         value_range=(0.0, 1.0),
     )
     images = source[np.arange(len(source))]["image"]
-    return (images > config.binarize_threshold).astype(np.float32)
+    return (images > data.binarize_threshold).astype(np.float32)
 
 
 def reference_images(config: ConfigDict) -> ReferenceImages:
     """The binarised test split that the samples are scored against."""
-    images = binary_images(config, "test")
-    about = f"{config.dataset} test split binarised at {config.binarize_threshold}"
-    return ReferenceImages(images, f"{about}, all {len(images)} images")
+    data = config.data
+    about = f"{data.dataset} test split binarised at {data.binarize_threshold}"
+    return ReferenceImages.from_source(binary_images(data, "test"), about)
 
 
-def build_model(config: ConfigDict, image_shape: tuple[int, int, int]) -> PixelVAE:
-    """The PixelVAE the config describes."""
-    return PixelVAE(
-        image_shape=image_shape,
-        latent_dim=config.latent_dim,
-        encoder_hidden_sizes=tuple(config.encoder_hidden_sizes),
-        features=config.features,
-        num_layers=config.num_layers,
-        kernel_size=config.kernel_size,
-        conditioning=config.conditioning,
-        condition_channels=config.condition_channels,
-    )
-
-
-def evaluate(model, params, test: np.ndarray, config: ConfigDict, key) -> dict[str, float]:
+def evaluate(model, params, test: np.ndarray, evaluation: ConfigDict, key) -> dict[str, float]:
     """Test ELBO and IWAE log-likelihood (nats, bits/dim) and the KL term, per image."""
     log_weights = jax.jit(
         functools.partial(
             pixel_vae_log_weights,
             model,
-            num_samples=config.iwae_samples,
-            chunk_size=config.iwae_chunk_size,
+            num_samples=evaluation.iwae_samples,
+            chunk_size=evaluation.iwae_chunk_size,
         )
     )
     encode = jax.jit(lambda p, x: model.apply({"params": p}, x, method=PixelVAE.encode))
@@ -91,20 +77,19 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, evaluate, sample and reconstruct; returns the final metrics."""
     workdir = Path(workdir)
     samples_dir = workdir / "samples"
-    train_images = binary_images(config, "train")
-    test = binary_images(config, "test")[: config.eval_examples]
+    seed = config.run.seed
+    train_images = binary_images(config.data, "train")
+    test = binary_images(config.data, "test")[: config.eval.eval_examples]
     image_shape = tuple(train_images.shape[1:])
-    data = BatchIterator(ArraySource({"image": train_images}), config.batch_size, seed=config.seed)
-    model = build_model(config, image_shape)
-    step = make_pixel_vae_step(
-        model, optax.adam(config.learning_rate), beta=config.beta, free_bits=config.free_bits
-    )
-    eval_key = jax.random.key(config.seed + 1)
+    data = BatchIterator(ArraySource({"image": train_images}), config.data.batch_size, seed=seed)
+    model = PixelVAE(image_shape=image_shape, **config.model)
+    step = make_pixel_vae_step(model, optax.adam(**config.optim), **config.loss)
+    eval_key = jax.random.key(seed + 1)
     originals = test[:NUM_RECONSTRUCTIONS]
 
     def eval_hook(done: int, state) -> dict[str, float]:
         params = state.params
-        samples = pixel_vae_sample(model, params, config.num_samples, key=eval_key)
+        samples = pixel_vae_sample(model, params, config.eval.num_samples, key=eval_key)
         save_image_grid(samples_dir / f"samples_{done:07d}.png", samples, num_columns=8)
         recon = pixel_vae_reconstruct(model, params, originals, key=eval_key)
         save_image_grid(
@@ -112,41 +97,38 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             np.concatenate([originals, np.asarray(recon)]),
             num_columns=NUM_RECONSTRUCTIONS,
         )
-        return evaluate(model, params, test, config, eval_key)
+        return evaluate(model, params, test, config.eval, eval_key)
 
     result = fit(
         step,
         data,
-        num_steps=config.num_steps,
         workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.eval_every, fn=eval_hook)],
+        hooks=[Hook(eval_hook)],
         description="pixelvae_digits",
+        **config.run,
     )
     final = {k: v for k, v in result.metrics.items() if k != "step"}
-    reference = reference_images(config)
-    count, sample_key = len(reference.images), jax.random.key(config.seed + 2)
-    samples = np.concatenate(
-        [
-            np.asarray(
-                pixel_vae_sample(
-                    model,
-                    result.state.params,
-                    min(SAMPLE_CHUNK, count - start),
-                    key=jax.random.fold_in(sample_key, start),
+    if config.eval.score_samples:
+        reference = reference_images(config)
+        count, sample_key = len(reference.images), jax.random.key(seed + 2)
+        samples = np.concatenate(
+            [
+                np.asarray(
+                    pixel_vae_sample(
+                        model,
+                        result.state.params,
+                        min(SAMPLE_CHUNK, count - start),
+                        key=jax.random.fold_in(sample_key, start),
+                    )
                 )
-            )
-            for start in range(0, count, SAMPLE_CHUNK)
-        ]
-    )
-    record_sample_quality(workdir, samples, reference)
-    last = f"{config.num_steps:07d}"
+                for start in range(0, count, SAMPLE_CHUNK)
+            ]
+        )
+        record_sample_quality(workdir, samples, reference)
+    last = f"{config.run.num_steps:07d}"
     write_report(
         workdir,
-        title=f"PixelVAE on binarised {config.dataset} ({image_shape[0]}x{image_shape[1]})",
+        title=f"PixelVAE on binarised {config.data.dataset} ({image_shape[0]}x{image_shape[1]})",
         config=config.to_dict(),
         final_metrics=final,
         images={

@@ -38,37 +38,33 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"rbm_digits has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.binarize_threshold = 0.5
-    config.num_hidden = 64
-    config.learning_rate = 0.05
-    config.batch_size = 16
-    config.num_gibbs_steps = 1
-    config.persistent = True
-    config.num_steps = 3000
-    config.log_every = 100
-    config.sample_every = 1000
-    config.checkpoint_every = 1000
-    config.keep_checkpoints = 2
-    config.num_samples = 64
-    config.sample_gibbs_steps = 1000
-    config.ais_chains = 100
-    config.ais_betas = 10_000
+    config.model = dict(num_hidden=64)
+    config.loss = dict(num_gibbs_steps=1, persistent=True)  # PCD-1
+    config.optim = dict(learning_rate=0.05)  # plain SGD
+    config.data = dict(binarize_threshold=0.5, batch_size=16)
+    config.run = dict(
+        seed=0,
+        num_steps=3000,
+        log_every=100,
+        sample_every=1000,
+        checkpoint_every=1000,
+        keep_checkpoints=2,
+    )
+    config.eval = dict(
+        num_samples=64,
+        sample_gibbs_steps=1000,
+        ais_chains=100,
+        ais_betas=10_000,
+        score_samples=True,
+    )
     if variant == "tiny":
-        config.num_hidden = 16
-        config.num_steps = 6
-        config.log_every = 2
-        config.sample_every = 3
-        config.checkpoint_every = 3
-        config.num_samples = 16
-        config.sample_gibbs_steps = 10
-        config.ais_chains = 10
-        config.ais_betas = 100
+        config.model.num_hidden = 16
+        config.run.update(num_steps=6, log_every=2, sample_every=3, checkpoint_every=3)
+        config.eval.update(
+            num_samples=16, sample_gibbs_steps=10, ais_chains=10, ais_betas=100, score_samples=False
+        )
     elif variant == "full":
-        config.num_hidden = 256
-        config.num_steps = 20_000
-        config.log_every = 500
-        config.sample_every = 5000
-        config.checkpoint_every = 5000
-        config.ais_betas = 20_000
+        config.model.num_hidden = 256
+        config.run.update(num_steps=20_000, log_every=500, sample_every=5000, checkpoint_every=5000)
+        config.eval.ais_betas = 20_000
     return config

@@ -32,34 +32,30 @@ def _as_images(rows) -> np.ndarray:
 
 def reference_images(config: ConfigDict) -> ReferenceImages:
     """The binarised 8x8 test digits that the samples are scored against."""
-    images = _as_images(_binary_digits("test", config.binarize_threshold))
-    about = f"digits test split binarised at {config.binarize_threshold}"
-    return ReferenceImages(images, f"{about}, all {len(images)} images")
+    threshold = config.data.binarize_threshold
+    images = _as_images(_binary_digits("test", threshold))
+    return ReferenceImages.from_source(images, f"digits test split binarised at {threshold}")
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train by PCD/CD, then estimate log Z by AIS; returns the final metrics."""
     workdir = Path(workdir)
     samples_dir = workdir / "samples"
-    train_x = _binary_digits("train", config.binarize_threshold)
-    test_x = _binary_digits("test", config.binarize_threshold)
-    data = BatchIterator(ArraySource({"x": train_x}), config.batch_size, seed=config.seed)
-    step = make_contrastive_step(
-        optax.sgd(config.learning_rate),
-        num_hidden=config.num_hidden,
-        num_gibbs_steps=config.num_gibbs_steps,
-        persistent=config.persistent,
-    )
-    start_key, sample_key, ais_key = jax.random.split(jax.random.key(config.seed + 1), 3)
+    seed, evaluation = config.run.seed, config.eval
+    train_x = _binary_digits("train", config.data.binarize_threshold)
+    test_x = _binary_digits("test", config.data.binarize_threshold)
+    data = BatchIterator(ArraySource({"x": train_x}), config.data.batch_size, seed=seed)
+    step = make_contrastive_step(optax.sgd(**config.optim), **config.model, **config.loss)
+    start_key, sample_key, ais_key = jax.random.split(jax.random.key(seed + 1), 3)
 
     @jax.jit
     def long_chains(params):
-        start = jax.random.bernoulli(start_key, 0.5, (config.num_samples, train_x.shape[1]))
+        start = jax.random.bernoulli(start_key, 0.5, (evaluation.num_samples, train_x.shape[1]))
         v = rbm.gibbs_chain(
             params,
             start.astype(jnp.float32),
             key=sample_key,
-            num_steps=config.sample_gibbs_steps,
+            num_steps=evaluation.sample_gibbs_steps,
         )
         # Show the mean of the last visible layer given its hidden sample, as is usual.
         return rbm.reconstruct(params, v)
@@ -75,21 +71,17 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     result = fit(
         step,
         data,
-        num_steps=config.num_steps,
         workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.sample_every, fn=sample_hook)],
+        hooks=[Hook(sample_hook)],
         description="rbm_digits",
+        **config.run,
     )
     params = jax.device_get(result.state.params)
     ais = rbm_ais_log_partition(
         params,
         key=ais_key,
-        num_chains=config.ais_chains,
-        num_betas=config.ais_betas,
+        num_chains=evaluation.ais_chains,
+        num_betas=evaluation.ais_betas,
         base_visible_bias=base_rate_visible_bias(jnp.asarray(train_x)),
     )
     log_z = float(ais.log_partition)
@@ -106,18 +98,22 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         "Filters: each hidden unit's weights as an 8x8 image (grey = 0)": save_image_grid(
             workdir / "filters.png", _as_images(0.5 + 0.5 * filters / scale)
         ),
-        f"Samples after {config.sample_gibbs_steps} Gibbs sweeps from noise": samples_dir
-        / f"step_{config.num_steps:07d}.png",
+        f"Samples after {evaluation.sample_gibbs_steps} Gibbs sweeps from noise": samples_dir
+        / f"step_{config.run.num_steps:07d}.png",
         "Binarised test digits": save_image_grid(
-            workdir / "test_digits.png", _as_images(test_x[: config.num_samples])
+            workdir / "test_digits.png", _as_images(test_x[: evaluation.num_samples])
         ),
     }
-    reference = reference_images(config)
-    start = jax.random.bernoulli(start_key, 0.5, (len(reference.images), train_x.shape[1]))
-    chains = rbm.gibbs_chain(
-        params, start.astype(jnp.float32), key=sample_key, num_steps=config.sample_gibbs_steps
-    )
-    record_sample_quality(workdir, _as_images(chains), reference)  # binary visible samples
+    if evaluation.score_samples:
+        reference = reference_images(config)
+        start = jax.random.bernoulli(start_key, 0.5, (len(reference.images), train_x.shape[1]))
+        chains = rbm.gibbs_chain(
+            params,
+            start.astype(jnp.float32),
+            key=sample_key,
+            num_steps=evaluation.sample_gibbs_steps,
+        )
+        record_sample_quality(workdir, _as_images(chains), reference)  # binary visible samples
     write_report(
         workdir,
         title="RBM on binarised 8x8 digits (PCD)",

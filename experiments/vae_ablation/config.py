@@ -49,42 +49,35 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"vae_ablation has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.dataset = "digits"
-    config.data_dir = ""
-    config.image_size = 28
-    config.latent_dim = 2
-    config.hidden_sizes = (256,)
-    config.learning_rate = 1e-3
-    config.batch_size = 64
-    config.num_steps = 2000
-    config.log_every = 100
-    config.sample_every = 1000
-    config.checkpoint_every = 1000
-    config.keep_checkpoints = 1
-    config.eval_examples = 2000
-    config.ring_num_samples = 10_000
-    config.ring_hidden_sizes = (64, 64)
-    config.ring_observation_log_var = 2.0 * math.log(0.05)
-    config.ring_batch_size = 128
-    config.ring_num_steps = 3000
+    config.model = dict(latent_dim=2, hidden_sizes=(256,))
+    config.optim = dict(learning_rate=1e-3)  # the ring's too
+    config.data = dict(dataset="digits", data_dir="", image_size=28, batch_size=64)
+    config.run = dict(
+        seed=0,
+        num_steps=2000,
+        log_every=100,
+        sample_every=1000,
+        checkpoint_every=1000,
+        keep_checkpoints=1,
+    )
+    config.eval = dict(eval_examples=2000)
+    # The ring toy's data, network, fixed decoder variance (sigma 0.05) and run length.
+    config.ring = dict(
+        num_samples=10_000,
+        hidden_sizes=(64, 64),
+        observation_log_var=2.0 * math.log(0.05),
+        batch_size=128,
+        num_steps=3000,
+    )
     if variant == "tiny":
-        config.ring_num_samples = 256
-        config.ring_hidden_sizes = (8,)
-        config.ring_batch_size = 32
-        config.ring_num_steps = 4
-        config.image_size = 8
-        config.hidden_sizes = (16,)
-        config.batch_size = 16
-        config.num_steps = 4
-        config.log_every = 2
-        config.sample_every = 2
-        config.checkpoint_every = 2
+        config.ring.update(num_samples=256, hidden_sizes=(8,), batch_size=32, num_steps=4)
+        config.data.update(image_size=8, batch_size=16)
+        config.model.hidden_sizes = (16,)
+        config.run.update(num_steps=4, log_every=2, sample_every=2, checkpoint_every=2)
     elif variant == "full":
-        config.dataset = "mnist"
-        config.num_steps = 20 * 60_000 // 64
-        config.log_every = 500
-        config.sample_every = 5000
-        config.checkpoint_every = 5000
-        config.eval_examples = 10_000
+        config.data.dataset = "mnist"
+        config.run.update(
+            num_steps=20 * 60_000 // 64, log_every=500, sample_every=5000, checkpoint_every=5000
+        )
+        config.eval.eval_examples = 10_000
     return config

@@ -17,7 +17,7 @@ import numpy as np
 import optax
 from ml_collections import ConfigDict
 
-from gen_jax.algorithms.variational import make_vae_step
+from gen_jax.algorithms.vae import make_vae_step
 from gen_jax.core.loop import fit
 from gen_jax.data import ArraySource, BatchIterator
 from gen_jax.data.ring_transform import RING_RADIUS_MEAN, transformed_ring
@@ -26,35 +26,37 @@ from gen_jax.viz import save_latent_scatter
 
 
 def train_ring_panel(config: ConfigDict, workdir: Path) -> tuple[dict[str, float], dict]:
-    """Train on the ring in ``workdir / "ring"``; returns ``(metrics, {caption: png})``."""
-    data = transformed_ring(config.ring_num_samples, seed=config.seed)
-    hidden = tuple(config.ring_hidden_sizes)
+    """Train on the ring (``config.ring``) in ``workdir / "ring"``; returns ``(metrics,
+    {caption: png})``."""
+    ring, seed = config.ring, config.run.seed
+    data = transformed_ring(ring.num_samples, seed=seed)
+    hidden = tuple(ring.hidden_sizes)
     model = VAE(
         encoder=MLPEncoder(latent_dim=2, hidden_sizes=hidden),
         decoder=MLPDecoder(output_shape=(2,), hidden_sizes=hidden),
     )
     step = make_vae_step(
         model,
-        optax.adam(config.learning_rate),
+        optax.adam(**config.optim),
         likelihood="gaussian",
-        observation_log_var=config.ring_observation_log_var,
+        observation_log_var=ring.observation_log_var,
         data_key="x",
     )
     result = fit(
         step,
-        BatchIterator(ArraySource(data), config.ring_batch_size, seed=config.seed),
-        num_steps=config.ring_num_steps,
+        BatchIterator(ArraySource(data), ring.batch_size, seed=seed),
+        num_steps=ring.num_steps,
         workdir=workdir / "ring",
-        seed=config.seed,
-        log_every=config.log_every,
+        seed=seed,
+        log_every=config.run.log_every,
         progress=False,
         description="vae_ablation/ring",
     )
     num_shown = min(2000, len(data["x"]))
-    keys = jax.random.split(jax.random.key(config.seed + 1))
+    keys = jax.random.split(jax.random.key(seed + 1))
     codes = jax.random.normal(keys[0], (num_shown, 2))
     means = model.apply({"params": result.state.params}, codes, method=VAE.decode)
-    noise_std = math.exp(0.5 * config.ring_observation_log_var)
+    noise_std = math.exp(0.5 * ring.observation_log_var)
     samples = np.asarray(means + noise_std * jax.random.normal(keys[1], means.shape))
     shown = data["x"][:num_shown]
     path = save_latent_scatter(

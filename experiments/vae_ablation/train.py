@@ -9,7 +9,7 @@ import numpy as np
 import optax
 from ml_collections import ConfigDict
 
-from gen_jax.algorithms.vae_family import elbo_objective, make_elbo_step
+from gen_jax.algorithms.vae import make_vae_step, vae_objective
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import BatchIterator, load_source
 from gen_jax.models.autoencoders.vae import VAE, MLPDecoder, MLPEncoder
@@ -26,33 +26,36 @@ LOSS_VARIANTS = {
 }
 
 
-def _load(config: ConfigDict, split: str):
+def _load(data: ConfigDict, split: str):
     return load_source(
-        config.dataset,
+        data.dataset,
         split=split,
-        data_dir=config.data_dir or None,
-        image_size=config.image_size,
+        data_dir=data.data_dir or None,
+        image_size=data.image_size,
         value_range=(0.0, 1.0),
+    )
+
+
+def build_model(image_shape, *, latent_dim: int, hidden_sizes) -> VAE:
+    """The MLP VAE of ``config.model``; the decoder mirrors the encoder."""
+    return VAE(
+        encoder=MLPEncoder(latent_dim=latent_dim, hidden_sizes=tuple(hidden_sizes)),
+        decoder=MLPDecoder(output_shape=image_shape, hidden_sizes=tuple(reversed(hidden_sizes))),
     )
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train the three models, plot each latent space; returns the metrics of all three."""
     workdir = Path(workdir)
-    train_source, test_source = _load(config, "train"), _load(config, "test")
-    test = test_source[np.arange(min(len(test_source), config.eval_examples))]
+    train_source, test_source = _load(config.data, "train"), _load(config.data, "test")
+    test = test_source[np.arange(min(len(test_source), config.eval.eval_examples))]
     image_shape = test["image"].shape[1:]
-    model = VAE(
-        encoder=MLPEncoder(latent_dim=config.latent_dim, hidden_sizes=tuple(config.hidden_sizes)),
-        decoder=MLPDecoder(
-            output_shape=image_shape, hidden_sizes=tuple(reversed(config.hidden_sizes))
-        ),
-    )
+    model = build_model(image_shape, **config.model)
     grid = latent_grid(10)
 
     @jax.jit
     def evaluate(params, batch):
-        return elbo_objective(params, batch, jax.random.key(0), model=model)[1]
+        return vae_objective(params, batch, jax.random.key(0), model=model)[1]
 
     @jax.jit
     def decode(params, codes):
@@ -68,23 +71,19 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             metrics = jax.device_get(evaluate(state.params, test))
             return {f"test_{key}": float(value) for key, value in metrics.items()}
 
-        step = make_elbo_step(
+        step = make_vae_step(
             model,
-            optax.adam(config.learning_rate),
+            optax.adam(**config.optim),
             reconstruction_weight=reconstruction_weight,
             beta=beta,
         )
         result = fit(
             step,
-            BatchIterator(train_source, config.batch_size, seed=config.seed),
-            num_steps=config.num_steps,
+            BatchIterator(train_source, config.data.batch_size, seed=config.run.seed),
             workdir=run_dir,
-            seed=config.seed,
-            log_every=config.log_every,
-            checkpoint_every=config.checkpoint_every,
-            keep_checkpoints=config.keep_checkpoints,
-            hooks=[Hook(every=config.sample_every, fn=sample_hook)],
+            hooks=[Hook(sample_hook)],
             description=f"vae_ablation/{name}",
+            **config.run,
         )
         params = result.state.params
         mean, _ = model.apply({"params": params}, test["image"], method=VAE.encode)
@@ -100,7 +99,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             )
         )
         images[f"{name}: decoded 10x10 grid at normal quantiles"] = str(
-            run_dir / "samples" / f"step_{config.num_steps:07d}.png"
+            run_dir / "samples" / f"step_{config.run.num_steps:07d}.png"
         )
     ring_metrics, ring_images = train_ring_panel(config, workdir)
     final.update(ring_metrics)

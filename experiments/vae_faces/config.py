@@ -10,7 +10,7 @@ be ready"). Trained with ``make_normalised_vae_step`` (BatchNorm statistics in t
 Dropout keyed by the step). The analysis is the book's figures 3.18-3.22: reconstructions,
 histograms of the first 50 latent marginals against N(0, 1), 30 faces from N(0, I), latent
 arithmetic with attribute vectors (mean code with the attribute minus mean code without,
-unit length, added with weights -4..4; ``config.attributes = ()`` draws one for every
+unit length, added with weights -4..4; ``config.eval.attributes = ()`` draws one for every
 attribute in the data, all 40 for CelebA) and morphing between two inputs. Codes are the
 encoder means ``mu`` (the book's notebook uses sampled ``z``; ``mu`` is deterministic).
 
@@ -24,8 +24,8 @@ ink is above the median of its split.
 
 Sample quality: as many prior samples as reference images are scored by
 ``record_sample_quality`` (``gen-jax eval WORKDIR`` recomputes them) against the test split
-(``full``: its first ``reference_examples``, 10,000 faces). The faces are RGB, so FID, KID
-etc. need InceptionV3 (``config.inception_weights``, the path of pytorch-fid's weights, or
+(``full``: its first ``eval.reference_examples``, 10,000 faces). The faces are RGB, so FID, KID
+etc. need InceptionV3 (``config.eval.inception_weights``, the path of pytorch-fid's weights, or
 ``$GEN_JAX_INCEPTION_WEIGHTS``). For the digits of ``tiny`` and ``demo`` (grey replicated
 to RGB, in [0, 1]) the samples' channel mean is scored against the grey test digits by the
 bundled digits network.
@@ -64,68 +64,82 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"vae_faces has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.dataset = "digits"
-    config.data_dir = ""
-    config.image_size = 32
-    config.latent_dim = 16
-    config.encoder_filters = (16, 32, 32, 32)
-    config.decoder_filters = (32, 32, 16)
-    config.strides = (2, 2, 2, 2)
-    config.batch_norm = True
-    config.dropout_rate = 0.25
-    config.reconstruction_weight = 1000.0
-    config.learning_rate = 5e-4
-    config.batch_size = 32
-    config.num_steps = 800
-    config.log_every = 50
-    config.sample_every = 400
-    config.checkpoint_every = 400
-    config.keep_checkpoints = 2
-    config.eval_examples = 256
-    config.attribute_examples = 360
-    config.attributes = ("Thick_stroke",)
-    config.attribute_weights = (-4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0)
-    config.attribute_rows = 4
-    config.num_prior_samples = 30
-    config.morph_steps = 10
-    config.inception_weights = ""  # pytorch-fid's InceptionV3 weights: FID on RGB samples
-    config.reference_examples = 0  # test images scored against (0: the whole split)
+    config.model = dict(
+        latent_dim=16,
+        encoder_filters=(16, 32, 32, 32),
+        decoder_filters=(32, 32, 16),
+        strides=(2, 2, 2, 2),
+        batch_norm=True,
+        dropout_rate=0.25,
+    )
+    config.loss = dict(reconstruction_weight=1000.0)
+    config.optim = dict(learning_rate=5e-4, eps=1e-7)  # Keras' Adam epsilon
+    config.data = dict(dataset="digits", data_dir="", image_size=32, batch_size=32)
+    config.run = dict(
+        seed=0,
+        num_steps=800,
+        log_every=50,
+        sample_every=400,
+        checkpoint_every=400,
+        keep_checkpoints=2,
+    )
+    # inception_weights: pytorch-fid's InceptionV3 weights, for FID on RGB samples;
+    # reference_examples: the test images scored against (0: the whole split).
+    config.eval = dict(
+        eval_examples=256,
+        attribute_examples=360,
+        attributes=("Thick_stroke",),
+        attribute_weights=(-4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0),
+        attribute_rows=4,
+        num_prior_samples=30,
+        morph_steps=10,
+        inception_weights="",
+        reference_examples=0,
+        score_samples=True,
+    )
     if variant == "tiny":
-        config.image_size = 16
-        config.latent_dim = 4
-        config.encoder_filters = (4, 8)
-        config.decoder_filters = (8,)
-        config.strides = (2, 2)
-        config.batch_size = 16
-        config.num_steps = 4
-        config.log_every = 2
-        config.sample_every = 4
-        config.checkpoint_every = 4
-        config.eval_examples = 32
-        config.attribute_examples = 64
-        config.attribute_rows = 2
-        config.num_prior_samples = 10
-        config.morph_steps = 4
+        config.data.update(image_size=16, batch_size=16)
+        config.model.update(
+            latent_dim=4, encoder_filters=(4, 8), decoder_filters=(8,), strides=(2, 2)
+        )
+        config.run.update(num_steps=4, log_every=2, sample_every=4, checkpoint_every=4)
+        config.eval.update(
+            eval_examples=32,
+            attribute_examples=64,
+            attribute_rows=2,
+            num_prior_samples=10,
+            morph_steps=4,
+            score_samples=False,
+        )
     elif variant == "full":
-        config.dataset = "celeb_a"
-        config.image_size = 128
-        config.latent_dim = 200
-        config.encoder_filters = (32, 64, 64, 64)
-        config.decoder_filters = (64, 64, 32)
-        config.reconstruction_weight = 10_000.0
-        config.num_steps = 5 * 162_770 // 32
-        config.log_every = 200
-        config.sample_every = 2000
-        config.checkpoint_every = 2000
-        config.keep_checkpoints = 3
-        config.eval_examples = 1000
-        config.attribute_examples = 20_000
+        config.data.update(dataset="celeb_a", image_size=128)
+        config.model.update(
+            latent_dim=200, encoder_filters=(32, 64, 64, 64), decoder_filters=(64, 64, 32)
+        )
+        config.loss.reconstruction_weight = 10_000.0
+        config.run.update(
+            num_steps=5 * 162_770 // 32,
+            log_every=200,
+            sample_every=2000,
+            checkpoint_every=2000,
+            keep_checkpoints=3,
+        )
         # The book's figure 3.21 and the notebook's extra vectors; () draws all 40.
-        config.attributes = (
-            "Smiling", "Blond_Hair", "Male", "Eyeglasses", "Attractive",
-            "Mouth_Slightly_Open", "Wearing_Lipstick", "High_Cheekbones", "Young",
-        )  # fmt: skip
-        config.attribute_rows = 5
-        config.reference_examples = 10_000
+        config.eval.update(
+            eval_examples=1000,
+            attribute_examples=20_000,
+            attributes=(
+                "Smiling",
+                "Blond_Hair",
+                "Male",
+                "Eyeglasses",
+                "Attractive",
+                "Mouth_Slightly_Open",
+                "Wearing_Lipstick",
+                "High_Cheekbones",
+                "Young",
+            ),  # fmt: skip
+            attribute_rows=5,
+            reference_examples=10_000,
+        )
     return config

@@ -39,44 +39,32 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"wavenet_signals has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.num_per_kind = 256
-    config.length = 128
-    config.mu = 255
-    config.residual_channels = 32
-    config.skip_channels = 64
-    config.dilations = (1, 2, 4, 8, 16, 32)
-    config.kernel_size = 2
-    config.learning_rate = 1e-3
-    config.batch_size = 16
-    config.num_steps = 800
-    config.log_every = 50
-    config.sample_every = 400
-    config.checkpoint_every = 400
-    config.keep_checkpoints = 2
-    config.samples_per_kind = 3
+    # num_per_kind signals of each family, length samples each, mu-law with mu + 1 levels.
+    config.data = dict(num_per_kind=256, length=128, mu=255, batch_size=16)
+    config.model = dict(
+        residual_channels=32, skip_channels=64, dilations=(1, 2, 4, 8, 16, 32), kernel_size=2
+    )
+    config.optim = dict(learning_rate=1e-3)
+    config.run = dict(
+        seed=0,
+        num_steps=800,
+        log_every=50,
+        sample_every=400,
+        checkpoint_every=400,
+        keep_checkpoints=2,
+    )
+    config.eval = dict(samples_per_kind=3)
     if variant == "tiny":
-        config.num_per_kind = 16
-        config.length = 32
-        config.mu = 15
-        config.residual_channels = 4
-        config.skip_channels = 8
-        config.dilations = (1, 2, 4)
-        config.batch_size = 8
-        config.num_steps = 10
-        config.log_every = 5
-        config.sample_every = 10
-        config.checkpoint_every = 5
-        config.samples_per_kind = 1
+        config.data.update(num_per_kind=16, length=32, mu=15, batch_size=8)
+        config.model.update(residual_channels=4, skip_channels=8, dilations=(1, 2, 4))
+        config.run.update(num_steps=10, log_every=5, sample_every=10, checkpoint_every=5)
+        config.eval.samples_per_kind = 1
     elif variant == "full":
-        config.num_per_kind = 2048
-        config.length = 4096
-        config.residual_channels = 64
-        config.skip_channels = 256
-        config.dilations = tuple(2**i for i in range(10)) * 3
-        config.batch_size = 8
-        config.num_steps = 100_000
-        config.log_every = 500
-        config.sample_every = 10_000
-        config.checkpoint_every = 10_000
+        config.data.update(num_per_kind=2048, length=4096, batch_size=8)
+        config.model.update(
+            residual_channels=64, skip_channels=256, dilations=tuple(2**i for i in range(10)) * 3
+        )
+        config.run.update(
+            num_steps=100_000, log_every=500, sample_every=10_000, checkpoint_every=10_000
+        )
     return config

@@ -52,53 +52,44 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, generate (cached and naive), plot; returns the final metrics."""
     workdir = Path(workdir)
     samples_dir = workdir / "samples"
-    dataset = signal_dataset(config.num_per_kind, config.length, mu=config.mu, seed=config.seed)
+    signals, seed = config.data, config.run.seed
+    dataset = signal_dataset(signals.num_per_kind, signals.length, mu=signals.mu, seed=seed)
     condition = np.eye(len(KINDS), dtype=np.float32)[dataset["label"]]
     source = ArraySource({"signal": dataset["signal"], "condition": condition})
-    data = BatchIterator(source, config.batch_size, seed=config.seed)
-    model = WaveNet(
-        num_levels=config.mu + 1,
-        residual_channels=config.residual_channels,
-        skip_channels=config.skip_channels,
-        dilations=tuple(config.dilations),
-        kernel_size=config.kernel_size,
-    )
+    data = BatchIterator(source, signals.batch_size, seed=seed)
+    model = WaveNet(num_levels=signals.mu + 1, **config.model)
     step = make_likelihood_step(
         model,
-        optax.adam(config.learning_rate),
+        optax.adam(**config.optim),
         wavenet_log_prob,
         data_key="signal",
         condition_key="condition",
     )
-    per_kind = config.samples_per_kind
+    per_kind = config.eval.samples_per_kind
     sample_condition = jnp.repeat(jnp.eye(len(KINDS), dtype=jnp.float32), per_kind, axis=0)
     num_samples = int(sample_condition.shape[0])
-    sample_key = jax.random.key(config.seed + 1)
+    sample_key = jax.random.key(seed + 1)
     real = np.stack([dataset["signal"][dataset["label"] == k][:per_kind] for k in range(2)])
 
     def generate(params, sampler):
         return sampler(
-            model, params, config.length, num_samples, key=sample_key, condition=sample_condition
+            model, params, signals.length, num_samples, key=sample_key, condition=sample_condition
         )
 
     def sample_hook(done: int, state) -> dict[str, float]:
         samples = np.asarray(generate(state.params, wavenet_sample_fast))
         _plot(
-            samples_dir / f"step_{done:07d}.png", real, samples.reshape(2, per_kind, -1), config.mu
+            samples_dir / f"step_{done:07d}.png", real, samples.reshape(2, per_kind, -1), signals.mu
         )
         return {}
 
     result = fit(
         step,
         data,
-        num_steps=config.num_steps,
         workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.sample_every, fn=sample_hook)],
+        hooks=[Hook(sample_hook)],
         description="wavenet_signals",
+        **config.run,
     )
     params = result.state.params
     fast, fast_seconds = _timed(generate, params, wavenet_sample_fast)
@@ -111,12 +102,12 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     )
     write_report(
         workdir,
-        title=f"WaveNet on generated signals ({config.mu + 1} mu-law levels)",
+        title=f"WaveNet on generated signals ({signals.mu + 1} mu-law levels)",
         config=config.to_dict(),
         final_metrics=final,
         images={
             "Training signals (left) and cached-generation samples (right), per family": str(
-                samples_dir / f"step_{config.num_steps:07d}.png"
+                samples_dir / f"step_{config.run.num_steps:07d}.png"
             ),
         },
     )

@@ -20,8 +20,8 @@ image_size=16)``, with the book's layers at 1/8 of their widths (``tiny`` keeps 
 After training the report runs the nearest-training-image novelty check
 (:mod:`gen_jax.eval.novelty`, pixel L2) on the samples, and scores as many fresh samples as
 there are reference images (``record_sample_quality``; ``gen-jax eval WORKDIR`` recomputes
-them): the first ``reference_examples`` (10,000) images of the test split. CelebA's samples
-are RGB, so they get FID, KID etc. only from InceptionV3 (``config.inception_weights``, the
+them): the first ``eval.reference_examples`` (10,000) images of the test split. CelebA's samples
+are RGB, so they get FID, KID etc. only from InceptionV3 (``config.eval.inception_weights``, the
 path of pytorch-fid's weights, or ``$GEN_JAX_INCEPTION_WEIGHTS``); the demo's grey digits
 are scored by the bundled digits network.
 
@@ -36,8 +36,8 @@ Variants (wall time of the whole command on a 2-core CPU shared with other jobs)
         (2.3 s per iteration at the end), so expect a few minutes on a quiet laptop.
     full: 6,000 steps at full width on CelebA 64x64 (not run here; needs a GPU).
 
-Expected result (measured on the shortened demo, 60 steps, seed 0; ``--config.num_steps=60
---config.sample_every=20``): the critic quickly separates real from generated digits and the
+Expected result (measured on the shortened demo, 60 steps, seed 0; ``--config.run.num_steps=60
+--config.run.sample_every=20``): the critic quickly separates real from generated digits and the
 penalty keeps its gradient norm near 1: Wasserstein estimate 0.02, 1.84, 4.38, 7.21, 7.59,
 7.38 at steps 10-60, gradient penalty 0.96 at step 10 then 0.03-0.08, critic loss 9.55 ->
 -6.64, generator loss 0 -> -4.90. The samples are still grey blotches with a faint central
@@ -59,53 +59,42 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"wgan_gp_faces has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.dataset = "celeb_a"
-    config.data_dir = ""
-    config.image_size = 64
-    config.latent_dim = 100
-    config.critic_filters = (64, 128, 256, 512)
-    config.critic_strides = (2, 2, 2, 2)
-    config.generator_initial_shape = (4, 4, 512)
-    config.generator_filters = (256, 128, 64, 3)
-    config.generator_strides = (2, 2, 2, 2)
-    config.learning_rate = 2e-4
-    config.b1 = 0.5
-    config.num_critic_steps = 5
-    config.gp_weight = 10.0
-    config.batch_size = 64
-    config.num_steps = 6000
-    config.log_every = 50
-    config.sample_every = 500
-    config.checkpoint_every = 1000
-    config.keep_checkpoints = 1
-    config.num_samples = 25
-    config.novelty_samples = 10
-    config.novelty_neighbours = 4
-    config.inception_weights = ""  # pytorch-fid's InceptionV3 weights: FID on RGB samples
-    config.reference_examples = 10_000  # test images scored against (0: the whole split)
+    config.model = dict(
+        generator=dict(initial_shape=(4, 4, 512), filters=(256, 128, 64, 3), strides=(2, 2, 2, 2)),
+        critic=dict(filters=(64, 128, 256, 512), strides=(2, 2, 2, 2)),
+    )
+    config.loss = dict(latent_dim=100, loss="wasserstein", num_critic_steps=5, gp_weight=10.0)
+    config.optim = dict(learning_rate=2e-4, b1=0.5, b2=0.999, eps=1e-7)  # Keras' Adam
+    config.data = dict(dataset="celeb_a", data_dir="", image_size=64, batch_size=64)
+    config.run = dict(
+        seed=0,
+        num_steps=6000,
+        log_every=50,
+        sample_every=500,
+        checkpoint_every=1000,
+        keep_checkpoints=1,
+    )
+    # inception_weights: pytorch-fid's InceptionV3 weights, for FID on RGB samples;
+    # reference_examples: the test images scored against (0: the whole split).
+    config.eval = dict(
+        num_samples=25,
+        novelty_samples=10,
+        novelty_neighbours=4,
+        inception_weights="",
+        reference_examples=10_000,
+        score_samples=True,
+    )
     if variant in ("tiny", "demo"):
-        config.dataset = "digits"
-        config.image_size = 16
-        config.critic_filters = (8, 16, 32, 64)  # the book's widths / 8
-        config.generator_initial_shape = (1, 1, 64)
-        config.generator_filters = (32, 16, 8, 1)
-        config.num_steps = 200
-        config.log_every = 10
-        config.sample_every = 50
-        config.checkpoint_every = 200
+        config.data.update(dataset="digits", image_size=16)
+        config.model.critic.filters = (8, 16, 32, 64)  # the book's widths / 8
+        config.model.generator.update(initial_shape=(1, 1, 64), filters=(32, 16, 8, 1))
+        config.run.update(num_steps=200, log_every=10, sample_every=50, checkpoint_every=200)
     if variant == "tiny":  # two layers per network, to keep compilation short
-        config.critic_filters = (4, 8)
-        config.critic_strides = (2, 2)
-        config.generator_initial_shape = (4, 4, 8)
-        config.generator_filters = (4, 1)
-        config.generator_strides = (2, 2)
-        config.batch_size = 8
-        config.num_steps = 3
-        config.log_every = 1
-        config.sample_every = 3
-        config.checkpoint_every = 3
-        config.num_samples = 4
-        config.novelty_samples = 3
-        config.novelty_neighbours = 2
+        config.model.critic.update(filters=(4, 8), strides=(2, 2))
+        config.model.generator.update(initial_shape=(4, 4, 8), filters=(4, 1), strides=(2, 2))
+        config.data.batch_size = 8
+        config.run.update(num_steps=3, log_every=1, sample_every=3, checkpoint_every=3)
+        config.eval.update(
+            num_samples=4, novelty_samples=3, novelty_neighbours=2, score_samples=False
+        )
     return config

@@ -20,36 +20,39 @@ from gen_jax.viz.novelty import save_novelty_check
 SAMPLE_CHUNK = 500
 
 
-def _keras_adam(config: ConfigDict) -> optax.GradientTransformation:
-    """Keras' Adam(lr, beta_1): beta_2 0.999, epsilon 1e-7."""
-    return optax.adam(config.learning_rate, b1=config.b1, b2=0.999, eps=1e-7)
+def _sample_steps(run: ConfigDict) -> list[int]:
+    every = range(run.sample_every, run.num_steps + 1, run.sample_every)
+    return sorted({*every, run.num_steps})
 
 
-def _sample_steps(config: ConfigDict) -> list[int]:
-    every = range(config.sample_every, config.num_steps + 1, config.sample_every)
-    return sorted({*every, config.num_steps})
+def _load(data: ConfigDict, split: str):
+    """The split of ``config.data`` in the GAN's [-1, 1]."""
+    return load_source(
+        data.dataset,
+        split=split,
+        data_dir=data.data_dir or None,
+        image_size=data.image_size,
+        value_range=(-1.0, 1.0),
+    )
 
 
 def reference_images(config: ConfigDict) -> ReferenceImages:
-    """The test split (its first ``reference_examples``; 0: all), at the generator's size,
-    that the samples are scored against."""
-    source = load_source(
-        config.dataset,
-        split="test",
-        data_dir=config.data_dir or None,
-        image_size=config.image_size,
-        value_range=(0.0, 1.0),
-    )
-    count = min(len(source), config.reference_examples or len(source))
-    images = source[np.arange(count)]["image"]
-    return ReferenceImages(
-        images, f"{config.dataset} test split, first {count} of {len(source)} images"
+    """The test split (its first ``eval.reference_examples``; 0: all), at the generator's
+    size, that the samples are scored against."""
+    data = config.data
+    return ReferenceImages.from_source(
+        _load(data, "test"),
+        f"{data.dataset} test split",
+        limit=config.eval.reference_examples,
+        value_range=(-1.0, 1.0),
     )
 
 
 def _generate_many(generator, params, count: int, config: ConfigDict) -> np.ndarray:
     """``count`` samples from fresh noise, ``SAMPLE_CHUNK`` at a time."""
-    codes = sample_latent(jax.random.key(config.seed + 2), count, config.latent_dim, "normal")
+    codes = sample_latent(
+        jax.random.key(config.run.seed + 2), count, config.loss.latent_dim, "normal"
+    )
     apply = jax.jit(generator.apply)
     chunks = [
         np.asarray(apply(params, codes[start : start + SAMPLE_CHUNK]))
@@ -61,32 +64,16 @@ def _generate_many(generator, params, count: int, config: ConfigDict) -> np.ndar
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, save 5x5 sample grids over training and a novelty figure; final metrics."""
     workdir = Path(workdir)
-    source = load_source(
-        config.dataset,
-        split="train",
-        data_dir=config.data_dir or None,
-        image_size=config.image_size,
-        value_range=(-1.0, 1.0),
-    )
-    data = BatchIterator(source, config.batch_size, seed=config.seed)
-    generator = FacesGenerator(
-        initial_shape=config.generator_initial_shape,
-        filters=config.generator_filters,
-        strides=config.generator_strides,
-    )
-    critic = FacesCritic(filters=config.critic_filters, strides=config.critic_strides)
+    seed, evaluation = config.run.seed, config.eval
+    source = _load(config.data, "train")
+    data = BatchIterator(source, config.data.batch_size, seed=seed)
+    generator = FacesGenerator(**config.model.generator)
+    critic = FacesCritic(**config.model.critic)
     step = make_gan_step(
-        generator,
-        critic,
-        _keras_adam(config),
-        _keras_adam(config),
-        latent_dim=config.latent_dim,
-        loss="wasserstein",
-        num_critic_steps=config.num_critic_steps,
-        gp_weight=config.gp_weight,
+        generator, critic, optax.adam(**config.optim), optax.adam(**config.optim), **config.loss
     )
     z = sample_latent(
-        jax.random.key(config.seed + 1), config.num_samples, config.latent_dim, "normal"
+        jax.random.key(seed + 1), evaluation.num_samples, config.loss.latent_dim, "normal"
     )
     generate = jax.jit(lambda variables: generator.apply(variables, z))
     samples_dir = workdir / "samples"
@@ -99,39 +86,36 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     result = fit(
         step,
         data,
-        num_steps=config.num_steps,
         workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.sample_every, fn=sample_hook)],
+        hooks=[Hook(sample_hook)],
         description="wgan_gp_faces",
+        **config.run,
     )
     final = {k: v for k, v in result.metrics.items() if k != "step"}
 
     params = jax.device_get(result.state.gen.variables)
-    reference = reference_images(config)
-    record_sample_quality(
-        workdir,
-        _generate_many(generator, params, len(reference.images), config),
-        reference,
-        value_range=(-1.0, 1.0),
-        inception_weights=config.inception_weights or None,
-    )
-    samples = np.asarray(generate(params))[: config.novelty_samples]
+    if evaluation.score_samples:
+        reference = reference_images(config)
+        record_sample_quality(
+            workdir,
+            _generate_many(generator, params, len(reference.images), config),
+            reference,
+            value_range=(-1.0, 1.0),
+            inception_weights=evaluation.inception_weights or None,
+        )
+    samples = np.asarray(generate(params))[: evaluation.novelty_samples]
     novelty, novelty_png = save_novelty_check(
         samples_dir / "nearest_training_images.png",
         samples,
         source,
-        k=config.novelty_neighbours,
+        k=evaluation.novelty_neighbours,
         value_range=(-1.0, 1.0),
-        seed=config.seed,
+        seed=seed,
     )
     final.update(novelty)
     images = {
         f"Generator samples after {done} steps": str(samples_dir / f"step_{done:07d}.png")
-        for done in _sample_steps(config)
+        for done in _sample_steps(config.run)
     }
     images[
         "Novelty check: each final sample (left) beside its nearest training images (pixel L2, "
@@ -140,8 +124,8 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     ] = str(novelty_png)
     write_report(
         workdir,
-        title=f"The book's WGAN-GP (ch. 4) on {config.dataset} {config.image_size}x"
-        f"{config.image_size}",
+        title=f"The book's WGAN-GP (ch. 4) on {config.data.dataset} {config.data.image_size}x"
+        f"{config.data.image_size}",
         config=config.to_dict(),
         final_metrics=final,
         images=images,

@@ -25,11 +25,12 @@ Evaluation: after training, as many fresh samples as there are test images (CIFA
 1,000 test horses for ``full``, which are also in its training set, so the scores measure
 fit, not generalisation; the digits' test split otherwise) are scored by
 ``record_sample_quality`` (``gen-jax eval WORKDIR`` recomputes them). The horses are RGB:
-FID, KID etc. need InceptionV3 (``config.inception_weights``, the path of pytorch-fid's
+FID, KID etc. need InceptionV3 (``config.eval.inception_weights``, the path of pytorch-fid's
 weights, or ``$GEN_JAX_INCEPTION_WEIGHTS``); the grey digits of ``demo`` and ``tiny`` are
-scored by the bundled digits network. The novelty check then shows ``novelty_samples``
-samples beside their ``novelty_neighbours`` nearest training images (mean absolute pixel
-difference) and adds the ``novelty/...`` ratios to the final metrics.
+scored by the bundled digits network. The novelty check then shows
+``eval.novelty_samples`` samples beside their ``eval.novelty_neighbours`` nearest training
+images (mean absolute pixel difference) and adds the ``novelty/...`` ratios to the final
+metrics.
 
 Command:
     gen-jax run wgan_horses           # the demo variant
@@ -44,8 +45,8 @@ Variants (wall time of the whole command on a 2-core CPU shared with other jobs)
     full: 6,000 generator steps of batch 128 at full width on CIFAR-10 horses (not run
         here: no TFDS data on this machine).
 
-Expected result (measured on a shortened demo, ``--config.num_steps=120
---config.sample_every=40``, seed 0, 212 s under load): the critic's Wasserstein estimate
+Expected result (measured on a shortened demo, ``--config.run.num_steps=120
+--config.run.sample_every=40``, seed 0, 212 s under load): the critic's Wasserstein estimate
 (mean real minus mean fake score, tiny because clipping keeps the critic's weights within
 0.01) falls from 0.028 at step 10 to 0.0031 at step 120 as the generator catches up;
 generator loss -0.006; the critic still ranks 0.87 of real and 0.26 of fake examples on
@@ -66,52 +67,47 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"wgan_horses has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.dataset = "cifar10"
-    config.split = "train+test"
-    config.classes = ("horse",)
-    config.data_dir = ""
-    config.image_size = 0  # 0: keep CIFAR-10's stored 32x32
-    config.channels = 3
-    config.width_divisor = 1
-    config.latent_dim = 100
-    config.num_critic_steps = 5
-    config.clip = 0.01
-    config.critic_learning_rate = 5e-5
-    config.generator_learning_rate = 5e-5
-    config.batch_size = 128
-    config.num_steps = 6000
-    config.log_every = 50
-    config.sample_every = 500
-    config.checkpoint_every = 1000
-    config.keep_checkpoints = 1
-    config.num_samples = 25
-    config.inception_weights = ""  # pytorch-fid's InceptionV3 weights: FID on RGB samples
-    config.novelty_samples = 10
-    config.novelty_neighbours = 4
+    config.model = dict(channels=3, width_divisor=1)  # the generator's output channels
+    config.loss = dict(latent_dim=100, loss="wasserstein", num_critic_steps=5, clip=0.01)
+    config.optim = dict(critic_learning_rate=5e-5, generator_learning_rate=5e-5)
+    # image_size 0: keep CIFAR-10's stored 32x32.
+    config.data = dict(
+        dataset="cifar10",
+        split="train+test",
+        classes=("horse",),
+        data_dir="",
+        image_size=0,
+        batch_size=128,
+    )
+    config.run = dict(
+        seed=0,
+        num_steps=6000,
+        log_every=50,
+        sample_every=500,
+        checkpoint_every=1000,
+        keep_checkpoints=1,
+    )
+    # inception_weights: pytorch-fid's InceptionV3 weights, for FID on RGB samples.
+    config.eval = dict(
+        num_samples=25,
+        inception_weights="",
+        novelty_samples=10,
+        novelty_neighbours=4,
+        score_samples=True,
+    )
     if variant in ("tiny", "demo"):
-        config.dataset = "digits"
-        config.split = "train"
-        config.classes = ()
-        config.image_size = 32
-        config.channels = 1
-        config.critic_learning_rate = 5e-4
-        config.generator_learning_rate = 5e-4
+        config.data.update(dataset="digits", split="train", classes=(), image_size=32)
+        config.model.channels = 1
+        config.optim.update(critic_learning_rate=5e-4, generator_learning_rate=5e-4)
     if variant == "demo":
-        config.width_divisor = 8
-        config.batch_size = 32
-        config.num_steps = 300
-        config.log_every = 10
-        config.sample_every = 100
-        config.checkpoint_every = 300
+        config.model.width_divisor = 8
+        config.data.batch_size = 32
+        config.run.update(num_steps=300, log_every=10, sample_every=100, checkpoint_every=300)
     elif variant == "tiny":
-        config.width_divisor = 16
-        config.batch_size = 8
-        config.num_steps = 3
-        config.log_every = 1
-        config.sample_every = 3
-        config.checkpoint_every = 3
-        config.num_samples = 4
-        config.novelty_samples = 3
-        config.novelty_neighbours = 2
+        config.model.width_divisor = 16
+        config.data.batch_size = 8
+        config.run.update(num_steps=3, log_every=1, sample_every=3, checkpoint_every=3)
+        config.eval.update(
+            num_samples=4, novelty_samples=3, novelty_neighbours=2, score_samples=False
+        )
     return config

@@ -25,53 +25,49 @@ def _rmsprop(learning_rate: float) -> optax.GradientTransformation:
     return optax.rmsprop(learning_rate, decay=0.9, eps=1e-7, eps_in_sqrt=False)
 
 
-def _load(config: ConfigDict, split: str, value_range=(-1.0, 1.0)):
-    options = {"classes": tuple(config.classes)} if config.classes else {}
+def _load(data: ConfigDict, split: str):
+    """The split of ``config.data`` in [-1, 1], restricted to ``data.classes`` when set."""
+    options = {"classes": tuple(data.classes)} if data.classes else {}
     return load_source(
-        config.dataset,
+        data.dataset,
         split=split,
-        data_dir=config.data_dir or None,
-        image_size=config.image_size or None,
-        value_range=value_range,
+        data_dir=data.data_dir or None,
+        image_size=data.image_size or None,
+        value_range=(-1.0, 1.0),
         **options,
     )
 
 
 def reference_images(config: ConfigDict) -> ReferenceImages:
-    """The test split (of ``config.classes``), in [0, 1], that the samples are scored
+    """The test split (of ``data.classes``), in [0, 1], that the samples are scored
     against; for ``full`` these horses are also in the training set (``train+test``)."""
-    source = _load(config, "test", (0.0, 1.0))
-    images = source[np.arange(len(source))]["image"]
-    classes = f" ({', '.join(config.classes)})" if config.classes else ""
-    return ReferenceImages(
-        images, f"{config.dataset}{classes} test split, all {len(images)} images"
+    data = config.data
+    classes = f" ({', '.join(data.classes)})" if data.classes else ""
+    return ReferenceImages.from_source(
+        _load(data, "test"), f"{data.dataset}{classes} test split", value_range=(-1.0, 1.0)
     )
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, save sample grids over training; returns the final metrics."""
     workdir = Path(workdir)
-    source = _load(config, config.split)
-    data = BatchIterator(source, config.batch_size, seed=config.seed)
-    generator = wgan_generator(channels=config.channels, width_divisor=config.width_divisor)
-    critic = wgan_critic(width_divisor=config.width_divisor)
+    seed, latent_dim, evaluation = config.run.seed, config.loss.latent_dim, config.eval
+    source = _load(config.data, config.data.split)
+    data = BatchIterator(source, config.data.batch_size, seed=seed)
+    generator = wgan_generator(**config.model)
+    critic = wgan_critic(width_divisor=config.model.width_divisor)
     step = make_gan_step(
         generator,
         critic,
-        _rmsprop(config.generator_learning_rate),
-        _rmsprop(config.critic_learning_rate),
-        latent_dim=config.latent_dim,
-        loss="wasserstein",
-        num_critic_steps=config.num_critic_steps,
-        clip=config.clip,
+        _rmsprop(config.optim.generator_learning_rate),
+        _rmsprop(config.optim.critic_learning_rate),
+        **config.loss,
     )
-    z = sample_latent(
-        jax.random.key(config.seed + 1), config.num_samples, config.latent_dim, "normal"
-    )
+    z = sample_latent(jax.random.key(seed + 1), evaluation.num_samples, latent_dim, "normal")
     generate = jax.jit(lambda variables: generator.apply(variables, z))
     samples_dir = workdir / "samples"
-    columns = int(np.ceil(np.sqrt(config.num_samples)))
-    real = source[np.arange(config.num_samples)]["image"]
+    columns = int(np.ceil(np.sqrt(evaluation.num_samples)))
+    real = source[np.arange(evaluation.num_samples)]["image"]
     save_image_grid(samples_dir / "real.png", real, num_columns=columns, value_range=(-1, 1))
 
     def sample_hook(done: int, state) -> dict[str, float]:
@@ -84,20 +80,14 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     result = fit(
         step,
         data,
-        num_steps=config.num_steps,
         workdir=workdir,
-        seed=config.seed,
-        log_every=config.log_every,
-        checkpoint_every=config.checkpoint_every,
-        keep_checkpoints=config.keep_checkpoints,
-        hooks=[Hook(every=config.sample_every, fn=sample_hook)],
+        hooks=[Hook(sample_hook)],
         description="wgan_horses",
+        **config.run,
     )
     final = {k: v for k, v in result.metrics.items() if k != "step"}
     reference = reference_images(config)
-    codes = sample_latent(
-        jax.random.key(config.seed + 2), len(reference.images), config.latent_dim, "normal"
-    )
+    codes = sample_latent(jax.random.key(seed + 2), len(reference.images), latent_dim, "normal")
     apply = jax.jit(generator.apply)
     samples = np.concatenate(
         [
@@ -105,26 +95,26 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             for start in range(0, len(codes), SAMPLE_CHUNK)
         ]
     )
-    record_sample_quality(
-        workdir,
-        samples,
-        reference,
-        value_range=(-1.0, 1.0),
-        inception_weights=config.inception_weights or None,
-    )
+    if evaluation.score_samples:
+        record_sample_quality(
+            workdir,
+            samples,
+            reference,
+            value_range=(-1.0, 1.0),
+            inception_weights=evaluation.inception_weights or None,
+        )
     novelty, novelty_png = save_novelty_check(
         samples_dir / "nearest_training_images.png",
-        samples[: config.novelty_samples],
+        samples[: evaluation.novelty_samples],
         source,
-        k=config.novelty_neighbours,
+        k=evaluation.novelty_neighbours,
         metric="l1",
         value_range=(-1.0, 1.0),
-        seed=config.seed,
+        seed=seed,
     )
     final.update(novelty)
-    done_steps = sorted(
-        {*range(config.sample_every, config.num_steps + 1, config.sample_every), config.num_steps}
-    )
+    num_steps, sample_every = config.run.num_steps, config.run.sample_every
+    done_steps = sorted({*range(sample_every, num_steps + 1, sample_every), num_steps})
     images = {"Training images": str(samples_dir / "real.png")}
     images.update(
         {
@@ -139,7 +129,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     ] = str(novelty_png)
     write_report(
         workdir,
-        title=f"The book's WGAN (ch. 4, weight clipping) on {config.dataset}",
+        title=f"The book's WGAN (ch. 4, weight clipping) on {config.data.dataset}",
         config=config.to_dict(),
         final_metrics=final,
         images=images,

@@ -45,22 +45,19 @@ def get_config(variant: str = "demo") -> ConfigDict:
     if variant not in VARIANTS:
         raise ValueError(f"wrodl_fashion has variants {VARIANTS}, not {variant!r}")
     config = ConfigDict()
-    config.seed = 0
-    config.num_new_styles = 10  # the book's ten new styles (Fig. 1.8)
-    config.smoothing = 1.0  # additive smoothing of the full multinomial
-    config.pixel_alpha = 0.1  # smoothing of the per-pixel categoricals
-    config.num_pixel_samples = 10  # the book's Fig. 1.10
-    config.train_sizes = (20, 50, 100, 300, 1000)
-    config.num_repeats = 3  # random training subsets per size
-    config.logistic_c = 1.0  # scikit-learn LogisticRegression's inverse regularisation
-    # The number of learning-curve points; the launcher's generic step count.
-    config.num_steps = len(config.train_sizes)
+    # The learning curve's training-set sizes, with num_repeats random subsets per size.
+    config.data = dict(train_sizes=(20, 50, 100, 300, 1000), num_repeats=3)
+    # Additive smoothing of the full multinomial, smoothing of the per-pixel categoricals,
+    # and scikit-learn LogisticRegression's inverse regularisation C.
+    config.model = dict(smoothing=1.0, pixel_alpha=0.1, logistic_c=1.0)
+    # num_steps: the number of learning-curve points; the launcher's generic step count.
+    config.run = dict(seed=0, num_steps=5)
+    # The book's ten new styles (Fig. 1.8) and ten per-pixel samples (Fig. 1.10).
+    config.eval = dict(num_new_styles=10, num_pixel_samples=10)
     if variant == "tiny":
-        config.train_sizes = (20, 200)
-        config.num_repeats = 1
-        config.num_steps = 2
+        config.data.update(train_sizes=(20, 200), num_repeats=1)
+        config.run.num_steps = 2
     elif variant == "full":
-        config.train_sizes = (10, 20, 50, 100, 200, 500, 1000, 1400)
-        config.num_repeats = 10
-        config.num_steps = len(config.train_sizes)
+        config.data.update(train_sizes=(10, 20, 50, 100, 200, 500, 1000, 1400), num_repeats=10)
+        config.run.num_steps = len(config.data.train_sizes)
     return config

@@ -53,14 +53,16 @@ class Hook:
     """A host callback run every ``every`` steps and after the last step.
 
     ``fn(step, state)`` may write files (sample grids) and may return a dict of scalars
-    (evaluation metrics), which ``fit`` writes to the metric log at that step.
+    (evaluation metrics), which ``fit`` writes to the metric log at that step. A hook
+    without its own ``every`` runs at ``fit``'s ``sample_every`` cadence.
     """
 
-    every: int
     fn: Callable[[int, Any], Mapping[str, float] | None]
+    every: int | None = None
 
-    def due(self, step: int, num_steps: int) -> bool:
-        return step % self.every == 0 or step == num_steps
+    def due(self, step: int, num_steps: int, sample_every: int | None = None) -> bool:
+        every = self.every if self.every is not None else sample_every
+        return step == num_steps or (every is not None and step % every == 0)
 
 
 @dataclasses.dataclass
@@ -124,6 +126,7 @@ def fit(
     checkpoint_every: int | None = None,
     keep_checkpoints: int = 3,
     hooks: Sequence[Hook] = (),
+    sample_every: int | None = None,
     progress: bool = True,
     description: str = "train",
 ) -> FitResult:
@@ -147,6 +150,9 @@ def fit(
         hooks: host callbacks for sampling and evaluation. They run on every process (a
             computation on the sharded state needs all of them); a hook that writes files
             should do so only where ``gen_jax.core.distributed.is_main_process()``.
+        sample_every: the cadence of the hooks created without their own ``every``
+            (``Hook(fn)``); ``None`` runs those only after the last step. With it an
+            experiment's whole ``config.run`` section can go to ``fit``.
         progress: show a progress bar.
         description: the progress bar's label.
 
@@ -162,6 +168,8 @@ def fit(
         raise ValueError(f"log_every={log_every}: must be >= 1")
     if checkpoint_every is not None and checkpoint_every < 1:
         raise ValueError(f"checkpoint_every={checkpoint_every}: must be >= 1, or None")
+    if sample_every is not None and sample_every < 1:
+        raise ValueError(f"sample_every={sample_every}: must be >= 1, or None")
     mesh = mesh if mesh is not None else sharding_lib.make_mesh()
     batch_sharding = sharding_lib.batch_sharding(mesh)
     init_key, train_root = jax.random.split(rng.root_key(seed))
@@ -222,7 +230,7 @@ def fit(
                 record.update(means)
                 bar.set_postfix({k: f"{v:.4g}" for k, v in list(means.items())[:4]})
             for hook in hooks:
-                if hook.due(done, num_steps):
+                if hook.due(done, num_steps, sample_every):
                     record.update(hook.fn(done, state) or {})
             if record:
                 last_record = {"step": done, **record}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ def record_fit(
     workdir: str | os.PathLike,
     *,
     history: Mapping[str, Any] | None = None,
+    steps: Sequence[int] | None = None,
     state: Mapping[str, Any] | None = None,
     step: int | None = None,
     meta: Mapping[str, Any] | None = None,
@@ -36,15 +37,17 @@ def record_fit(
 
     Args:
         history: metric name -> ``[num_iterations]`` values; row ``i`` is written at step
-            ``i + 1``. Non-finite entries (iterations that did not run) are skipped. Without
-            it ``metrics.jsonl`` is left as it is.
+            ``i + 1`` (or ``steps[i]``). Non-finite entries (iterations that did not run)
+            are skipped. Without it ``metrics.jsonl`` is left as it is.
+        steps: the step of each history row, for a history that is not indexed by
+            iteration (a sweep over the number of components writes ``steps=ks``).
         state: the fitted parameters, a dict of arrays, saved at ``step``.
         step: the checkpoint's step (default: the history's length, else 0).
         meta: JSON-serialisable facts stored beside the checkpoint (seed, convergence, ...).
     """
     workdir = Path(workdir)
     if history is not None:
-        _write_history(workdir, history)
+        _write_history(workdir, history, steps)
     if state is None:
         return
     directory = workdir / "checkpoints"
@@ -57,7 +60,7 @@ def record_fit(
     checkpointer.close()
 
 
-def _write_history(workdir: Path, history: Mapping[str, Any]) -> None:
+def _write_history(workdir: Path, history: Mapping[str, Any], steps: Sequence[int] | None) -> None:
     columns = {name: np.asarray(values, dtype=np.float64) for name, values in history.items()}
     lengths = {len(values) for values in columns.values()}
     if len(lengths) > 1:
@@ -65,11 +68,14 @@ def _write_history(workdir: Path, history: Mapping[str, Any]) -> None:
             f"history columns have different lengths {sorted(lengths)}; pass equal ones"
         )
     num_rows = lengths.pop() if lengths else 0
+    steps = range(1, num_rows + 1) if steps is None else [int(step) for step in steps]
+    if len(steps) != num_rows:
+        raise ValueError(f"steps has {len(steps)} entries for {num_rows} history rows")
     writer = MetricWriter(workdir)
     for row in range(num_rows):
         scalars = {
             name: values[row] for name, values in columns.items() if np.isfinite(values[row])
         }
         if scalars:
-            writer.write(row + 1, scalars)
+            writer.write(steps[row], scalars)
     writer.close()

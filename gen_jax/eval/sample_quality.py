@@ -67,6 +67,39 @@ class ReferenceImages(NamedTuple):
     images: np.ndarray
     description: str
 
+    @classmethod
+    def from_source(
+        cls,
+        source,
+        description: str,
+        *,
+        limit: int | None = None,
+        value_range: tuple[float, float] = (0.0, 1.0),
+    ) -> ReferenceImages:
+        """The first ``limit`` (default: all) images of ``source``, typically a test split.
+
+        Args:
+            source: a random-access source (``len``, ``source[indices] -> {"image": ...}``,
+                as :func:`gen_jax.data.load_source` returns) or an image array
+                ``[N, H, W, C]``.
+            description: where the images come from, e.g. ``"digits test split"``; the
+                count (``all N images`` or ``first n of N images``) is appended.
+            limit: keep at most this many images (``None`` or 0: all).
+            value_range: the pixel range of the source's images, mapped to ``[0, 1]``.
+
+        Example (an experiment's ``reference_images(config)``):
+            >>> ReferenceImages.from_source(_load(config.data, "test"), "digits test split")
+        """
+        total = len(source)
+        count = min(total, limit or total)
+        if isinstance(source, np.ndarray):
+            images = source[:count]
+        else:
+            images = source[np.arange(count)]["image"]
+        images = _unit_images("reference", images, value_range)
+        extent = f"all {total}" if count == total else f"first {count} of {total}"
+        return cls(images, f"{description}, {extent} images")
+
 
 class _Network(NamedTuple):
     network: Any  # FeatureNetwork or InceptionFeatures

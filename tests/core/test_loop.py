@@ -131,6 +131,20 @@ def test_bad_arguments_are_named(tmp_path):
         fit(mlp_vae_step(), image_iterator(), num_steps=0, progress=False)
     with pytest.raises(ValueError, match="checkpoint_every"):
         fit(mlp_vae_step(), image_iterator(), num_steps=1, checkpoint_every=0, progress=False)
+    with pytest.raises(ValueError, match="sample_every"):
+        fit(mlp_vae_step(), image_iterator(), num_steps=1, sample_every=0, progress=False)
+
+
+def test_hooks_without_their_own_cadence_run_every_sample_every_steps():
+    calls = {"own": [], "shared": [], "end": []}
+
+    def recorder(name):
+        return lambda step, state: calls[name].append(step)
+
+    hooks = [Hook(recorder("own"), every=4), Hook(recorder("shared"))]
+    _fit_vae(None, num_steps=7, sample_every=3, hooks=hooks)
+    _fit_vae(None, num_steps=2, hooks=[Hook(recorder("end"))])
+    assert calls == {"own": [4, 7], "shared": [3, 6, 7], "end": [2]}
 
 
 def test_a_batch_that_does_not_split_over_the_devices_is_a_clear_error():

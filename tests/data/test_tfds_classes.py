@@ -66,11 +66,11 @@ def test_wgan_horses_full_variant_reads_horses_from_train_and_test(mock_tfds, tm
 
     config = launcher.get_config("wgan_horses", "full")
     _load = launcher.experiment_module("wgan_horses", "train")._load
-    config.data_dir = str(tmp_path)
+    config.data.data_dir = str(tmp_path)
     with mock_tfds(num_examples=40) as tfds:
         raw = tfds.data_source("cifar10", split="train+test", download=False)
         horses = sum(int(raw[i]["label"] == 7) for i in range(len(raw)))
-        source = _load(config, config.split)
+        source = _load(config.data, config.data.split)
         batch = source[np.arange(min(4, len(source)))]
     assert len(source) == horses > 0
     assert batch["image"].shape[1:] == (32, 32, 3) and np.all(batch["label"] == 7)

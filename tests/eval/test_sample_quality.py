@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gen_jax import cli, launcher
-from gen_jax.data import load_digits
+from gen_jax.data import ArraySource, load_digits
 from gen_jax.eval import (
     density_coverage,
     digits_feature_network,
@@ -124,3 +124,14 @@ def test_record_saves_the_scored_samples(tmp_path, digits):
     saved = np.load(tmp_path / "samples" / "final.npz")["images"]
     np.testing.assert_array_equal(saved, samples[:30])
     assert json.loads((tmp_path / "sample_quality.json").read_text()) == result
+
+
+def test_reference_from_a_source_or_array_counts_and_maps_to_unit_range(digits):
+    reference, _ = digits
+    source = ArraySource({"image": 2.0 * reference - 1.0, "label": np.zeros(len(reference))})
+    whole = ReferenceImages.from_source(source, "digits test split", value_range=(-1.0, 1.0))
+    np.testing.assert_allclose(whole.images, reference, atol=1e-6)
+    assert whole.description == "digits test split, all 150 images"
+    first = ReferenceImages.from_source(reference, "digits", limit=40)
+    np.testing.assert_array_equal(first.images, reference[:40])
+    assert first.description == "digits, first 40 of 150 images"

@@ -14,7 +14,7 @@ EXPERIMENTS = launcher.list_experiments()
 
 def test_the_tour_holds_the_models_the_issues_put_there():
     tour = {name for name in EXPERIMENTS if launcher.config_module(name).IN_DEMO_TOUR}
-    assert tour >= {"vae_digits_2d", "gmm_toy", "hmm_casino"}
+    assert tour >= {"vae_digits", "gmm_toy", "hmm_casino"}
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
@@ -23,7 +23,9 @@ def test_every_variant_has_a_config_and_a_documented_command(name):
     assert set(module.VARIANTS) >= {"tiny", "demo", "full"}
     assert "gen-jax run" in module.__doc__ and "Expected" in module.__doc__
     for variant in module.VARIANTS:
-        assert launcher.get_config(name, variant).num_steps >= 1
+        config = launcher.get_config(name, variant)
+        assert set(config) >= {"model", "data", "run"}
+        assert config.run.num_steps >= 1
 
 
 @pytest.mark.slow
@@ -43,7 +45,7 @@ def test_tiny_variant_runs_end_to_end(name, tmp_path, monkeypatch):
 
 
 def test_tour_writes_an_index_and_reports_failures(tmp_path, monkeypatch):
-    def fake_run(spec, workdir, overrides=()):
+    def fake_run(spec, workdir, overrides=(), root=None):
         if spec.startswith("vae_digits"):
             raise RuntimeError("boom")
         return {}
@@ -57,15 +59,20 @@ def test_tour_writes_an_index_and_reports_failures(tmp_path, monkeypatch):
 
 def test_overrides_are_typed_and_checked():
     config = launcher.get_config("vae_digits", "tiny")
-    launcher.apply_overrides(config, ["learning_rate=1", "encoder_filters=(2, 4)", "seed=5"])
-    assert config.learning_rate == 1.0 and isinstance(config.learning_rate, float)
-    assert config.encoder_filters == (2, 4) and config.seed == 5
-    with pytest.raises(KeyError, match="unknown config key 'learnin_rate'"):
-        launcher.apply_overrides(config, ["learnin_rate=0.1"])
-    with pytest.raises(TypeError, match="num_steps.*expected a int"):
-        launcher.apply_overrides(config, ["num_steps=many"])
+    overrides = ["optim.learning_rate=1", "model.encoder_filters=(2, 4)", "run.seed=5"]
+    launcher.apply_overrides(config, [*overrides, "model.latent_dim=16"])
+    learning_rate = config.optim.learning_rate
+    assert learning_rate == 1.0 and isinstance(learning_rate, float)
+    assert config.model.encoder_filters == (2, 4) and config.run.seed == 5
+    assert config.model.latent_dim == 16
+    with pytest.raises(KeyError, match="unknown config key 'optim.learnin_rate'"):
+        launcher.apply_overrides(config, ["optim.learnin_rate=0.1"])
+    with pytest.raises(KeyError, match="unknown config key 'learning_rate'"):
+        launcher.apply_overrides(config, ["learning_rate=0.1"])  # a flat key of old
+    with pytest.raises(TypeError, match="run.num_steps.*expected a int"):
+        launcher.apply_overrides(config, ["run.num_steps=many"])
     with pytest.raises(ValueError, match="key=value"):
-        launcher.apply_overrides(config, ["num_steps"])
+        launcher.apply_overrides(config, ["run.num_steps"])
 
 
 @pytest.mark.parametrize(
@@ -88,8 +95,8 @@ def test_cli_missing_data_set_says_how_to_get_it(capsys, tmp_path):
         "vae_digits:tiny",
         "--workdir",
         str(tmp_path / "run"),
-        "--config.dataset=mnist",
-        f"--config.data_dir={tmp_path / 'empty'}",
+        "--config.data.dataset=mnist",
+        f"--config.data.data_dir={tmp_path / 'empty'}",
     ]
     assert cli.main(argv) == 2
     error = capsys.readouterr().err
