@@ -19,8 +19,9 @@ $(STAMP): setup.cfg pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/gen-jax tour --workdir runs/demo
 
+# --durations lists the slowest tests; GEN_JAX_TEST_CACHE=DIR reuses compilations across runs.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) tests
+	GEN_JAX_TEST_CACHE=$(GEN_JAX_TEST_CACHE) $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --durations=25 tests
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
@@ -36,4 +37,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check gen_jax experiments benchmarks tests
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache .jax_cache

@@ -1,6 +1,12 @@
-"""Test-wide JAX settings: 8 fake CPU devices and strict dtype promotion.
+"""Test-wide JAX settings: 8 fake CPU devices, strict dtype promotion, a compilation cache.
 
-Both must be set before JAX initialises its backend, which is why they live here.
+The first two must be set before JAX initialises its backend, which is why they live here.
+``GEN_JAX_TEST_CACHE=DIR`` turns on JAX's persistent compilation cache in ``DIR`` for repeated
+local runs (``make test GEN_JAX_TEST_CACHE=.jax_cache``): a rerun skips compiling what did
+not change. It is off by default because filling an empty cache made a cold run slower
+here (tests/models/autoencoders: 90 s without the cache, 107 s filling an empty one; three
+VAE test files: 96 s without, 38 s from a warm cache; all under load from other processes).
+It never changes a result.
 """
 
 import os
@@ -14,6 +20,12 @@ os.environ.setdefault("GEN_JAX_EXPERIMENTS", str(Path(__file__).parents[1] / "ex
 
 jax.config.update("jax_num_cpu_devices", 8)
 jax.config.update("jax_numpy_dtype_promotion", "strict")
+
+_CACHE = os.environ.get("GEN_JAX_TEST_CACHE")
+if _CACHE:
+    jax.config.update("jax_compilation_cache_dir", _CACHE)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
 @pytest.fixture(params=[False, True], ids=["float32", "float64"])

@@ -12,7 +12,7 @@ from ml_collections import ConfigDict
 
 from gen_jax.algorithms.aae import discriminator_logits, label_condition, make_aae_step
 from gen_jax.core.loop import Hook, fit
-from gen_jax.data import BatchIterator, load_source
+from gen_jax.data import BatchIterator, load_split
 from gen_jax.eval.kid import mmd2_unbiased
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.autoencoders.aae import AdversarialAutoencoder, code_discriminator, mlp_aae
@@ -23,20 +23,12 @@ NUM_CLASSES = 10
 SAMPLES_PER_ROW = 10
 
 
-def _load(data: ConfigDict, split: str):
-    return load_source(
-        data.dataset,
-        split=split,
-        data_dir=data.data_dir or None,
-        image_size=data.image_size,
-        value_range=(0.0, 1.0),
-    )
-
-
 def reference_images(config: ConfigDict) -> ReferenceImages:
     """The test split, in [0, 1], that the decoded prior draws are scored against."""
     data = config.data
-    return ReferenceImages.from_source(_load(data, "test"), f"{data.dataset} test split")
+    return ReferenceImages.from_source(
+        load_split(data, "test", value_range=(0.0, 1.0)), f"{data.dataset} test split"
+    )
 
 
 def build_model(image_shape, *, discriminator_hidden_sizes, prior: str, **autoencoder):
@@ -77,7 +69,10 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     workdir = Path(workdir)
     samples_dir = workdir / "samples"
     seed, optim = config.run.seed, config.optim
-    train_source, test_source = _load(config.data, "train"), _load(config.data, "test")
+    train_source, test_source = (
+        load_split(config.data, "train", value_range=(0.0, 1.0)),
+        load_split(config.data, "test", value_range=(0.0, 1.0)),
+    )
     data = BatchIterator(train_source, config.data.batch_size, seed=seed)
     test = test_source[np.arange(min(len(test_source), config.eval.eval_examples))]
     image_shape = test["image"].shape[1:]

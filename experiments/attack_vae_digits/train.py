@@ -24,7 +24,7 @@ from gen_jax.attacks import (
     unrestricted_search,
 )
 from gen_jax.core.loop import Hook, fit
-from gen_jax.data import BatchIterator, load_source
+from gen_jax.data import BatchIterator, load_split
 from gen_jax.eval import digits_feature_network, load_feature_network
 from gen_jax.models.autoencoders.vae import VAE, MLPDecoder, MLPEncoder
 from gen_jax.viz import save_image_grid, write_report
@@ -36,16 +36,6 @@ CURVE_NAMES = {
     "output": "output attack (lambda sweep)",
     "pgd_linf": "L-inf PGD latent attack (eps sweep)",
 }
-
-
-def _load(data: ConfigDict, split: str):
-    return load_source(
-        data.dataset,
-        split=split,
-        data_dir=data.data_dir or None,
-        image_size=data.image_size,
-        value_range=BOX,
-    )
 
 
 def build_model(image_shape, *, latent_dim: int, hidden_sizes) -> VAE:
@@ -83,7 +73,10 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     workdir = Path(workdir)
     samples_dir = workdir / "samples"
     seed, likelihood = config.run.seed, config.loss.likelihood
-    train_source, test_source = _load(config.data, "train"), _load(config.data, "test")
+    train_source, test_source = (
+        load_split(config.data, "train", value_range=BOX),
+        load_split(config.data, "test", value_range=BOX),
+    )
     data = BatchIterator(train_source, config.data.batch_size, seed=seed)
     test = test_source[np.arange(len(test_source))]
     image_shape = test["image"].shape[1:]

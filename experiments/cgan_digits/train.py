@@ -12,7 +12,7 @@ from ml_collections import ConfigDict
 
 from gen_jax.algorithms.adversarial import conditional_latent, make_gan_step, sample_latent
 from gen_jax.core.loop import Hook, fit
-from gen_jax.data import BatchIterator, load_source
+from gen_jax.data import BatchIterator, load_split
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.gans.dcgan import MLPDiscriminator, MLPGenerator
 from gen_jax.viz import save_image_grid, write_report
@@ -34,18 +34,13 @@ def _agreement(images: np.ndarray, labels: np.ndarray, centroids: np.ndarray) ->
     return float(np.mean(np.argmin(distances, axis=1) == labels))
 
 
-def _load(data: ConfigDict, split: str):
-    """The split of ``config.data`` in the GAN's [-1, 1]."""
-    return load_source(
-        data.dataset, split=split, data_dir=data.data_dir or None, value_range=(-1.0, 1.0)
-    )
-
-
 def reference_images(config: ConfigDict) -> ReferenceImages:
     """The test split, in [0, 1], that the samples are scored against."""
     data = config.data
     return ReferenceImages.from_source(
-        _load(data, "test"), f"{data.dataset} test split", value_range=(-1.0, 1.0)
+        load_split(data, "test", value_range=(-1.0, 1.0)),
+        f"{data.dataset} test split",
+        value_range=(-1.0, 1.0),
     )
 
 
@@ -54,7 +49,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     workdir = Path(workdir)
     seed, evaluation = config.run.seed, config.eval
     latent_dim, num_classes = config.loss.latent_dim, config.loss.num_classes
-    source = _load(config.data, "train")
+    source = load_split(config.data, "train", value_range=(-1.0, 1.0))
     data = BatchIterator(source, config.data.batch_size, seed=seed)
     image_shape = source[[0]]["image"].shape[1:]
     model = config.model
@@ -104,7 +99,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     eval_labels = np.repeat(np.arange(num_classes), count)
     fakes = np.asarray(generate(result.state.gen.variables, eval_z, jnp.asarray(eval_labels)))
     final["class_agreement"] = _agreement(fakes, eval_labels, centroids)
-    held_out = _load(config.data, "test")
+    held_out = load_split(config.data, "test", value_range=(-1.0, 1.0))
     real = held_out[np.arange(len(held_out))]
     final["real_class_agreement"] = _agreement(real["image"], real["label"], centroids)
 

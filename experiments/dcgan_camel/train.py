@@ -11,27 +11,13 @@ from ml_collections import ConfigDict
 
 from gen_jax.algorithms.adversarial import make_gan_step, sample_latent
 from gen_jax.core.loop import Hook, fit
-from gen_jax.data import BatchIterator, load_source
+from gen_jax.data import BatchIterator, load_split
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.gans.dcgan import CamelDiscriminator, CamelGenerator
 from gen_jax.viz import save_image_grid, write_report
 from gen_jax.viz.novelty import save_novelty_check
 
 SAMPLE_CHUNK = 1000
-
-
-def _load(data: ConfigDict, split: str):
-    """The drawings of ``config.data`` at 28x28 in [-1, 1], restricted to ``data.classes``
-    when it is set."""
-    options = {"classes": tuple(data.classes)} if data.classes else {}
-    return load_source(
-        data.dataset,
-        split=split,
-        data_dir=data.data_dir or None,
-        image_size=28,
-        value_range=(-1.0, 1.0),
-        **options,
-    )
 
 
 def _rmsprop(learning_rate: float) -> optax.GradientTransformation:
@@ -45,7 +31,7 @@ def reference_images(config: ConfigDict) -> ReferenceImages:
     data = config.data
     classes = f" ({', '.join(data.classes)})" if data.classes else ""
     return ReferenceImages.from_source(
-        _load(data, data.reference_split),
+        load_split(data, data.reference_split, value_range=(-1.0, 1.0), image_size=28),
         f"{data.dataset}{classes} split {data.reference_split}",
         value_range=(-1.0, 1.0),
     )
@@ -55,7 +41,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, save 5x5 sample grids over training; returns the final metrics."""
     workdir = Path(workdir)
     seed, latent_dim, evaluation = config.run.seed, config.loss.latent_dim, config.eval
-    source = _load(config.data, "train")
+    source = load_split(config.data, "train", value_range=(-1.0, 1.0), image_size=28)
     data = BatchIterator(source, config.data.batch_size, seed=seed)
     generator = CamelGenerator(**config.model.generator)
     discriminator = CamelDiscriminator(**config.model.discriminator)

@@ -11,7 +11,7 @@ from ml_collections import ConfigDict
 
 from gen_jax.algorithms.vae import make_vae_step, vae_objective
 from gen_jax.core.loop import Hook, fit
-from gen_jax.data import BatchIterator, load_source
+from gen_jax.data import BatchIterator, load_split
 from gen_jax.models.autoencoders.vae import VAE, MLPDecoder, MLPEncoder
 from gen_jax.viz import save_image_grid, save_latent_scatter, write_report
 from gen_jax.viz.latent_tools import latent_grid
@@ -26,16 +26,6 @@ LOSS_VARIANTS = {
 }
 
 
-def _load(data: ConfigDict, split: str):
-    return load_source(
-        data.dataset,
-        split=split,
-        data_dir=data.data_dir or None,
-        image_size=data.image_size,
-        value_range=(0.0, 1.0),
-    )
-
-
 def build_model(image_shape, *, latent_dim: int, hidden_sizes) -> VAE:
     """The MLP VAE of ``config.model``; the decoder mirrors the encoder."""
     return VAE(
@@ -47,7 +37,10 @@ def build_model(image_shape, *, latent_dim: int, hidden_sizes) -> VAE:
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train the three models, plot each latent space; returns the metrics of all three."""
     workdir = Path(workdir)
-    train_source, test_source = _load(config.data, "train"), _load(config.data, "test")
+    train_source, test_source = (
+        load_split(config.data, "train", value_range=(0.0, 1.0)),
+        load_split(config.data, "test", value_range=(0.0, 1.0)),
+    )
     test = test_source[np.arange(min(len(test_source), config.eval.eval_examples))]
     image_shape = test["image"].shape[1:]
     model = build_model(image_shape, **config.model)

@@ -12,7 +12,7 @@ from scipy.stats import norm
 
 from gen_jax.algorithms.vae import make_vae_step, observation_mean, vae_objective
 from gen_jax.core.loop import Hook, fit
-from gen_jax.data import BatchIterator, load_source
+from gen_jax.data import BatchIterator, load_split
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.autoencoders.vae import VAE, conv_vae
 from gen_jax.viz import save_image_grid, save_latent_scatter, write_report
@@ -21,20 +21,12 @@ from gen_jax.viz.latent_tools import interpolate_codes, latent_grid, save_latent
 GRID_SIZE = 20
 
 
-def _load(data: ConfigDict, split: str):
-    return load_source(
-        data.dataset,
-        split=split,
-        data_dir=data.data_dir or None,
-        image_size=data.image_size,
-        value_range=(0.0, 1.0),
-    )
-
-
 def reference_images(config: ConfigDict) -> ReferenceImages:
     """The test split that ``gen-jax eval`` and the report score the samples against."""
     data = config.data
-    return ReferenceImages.from_source(_load(data, "test"), f"{data.dataset} test split")
+    return ReferenceImages.from_source(
+        load_split(data, "test", value_range=(0.0, 1.0)), f"{data.dataset} test split"
+    )
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
@@ -42,8 +34,10 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     workdir = Path(workdir)
     samples_dir = workdir / "samples"
     seed, latent_dim = config.run.seed, config.model.latent_dim
-    data = BatchIterator(_load(config.data, "train"), config.data.batch_size, seed=seed)
-    test_source = _load(config.data, "test")
+    data = BatchIterator(
+        load_split(config.data, "train", value_range=(0.0, 1.0)), config.data.batch_size, seed=seed
+    )
+    test_source = load_split(config.data, "test", value_range=(0.0, 1.0))
     test = test_source[np.arange(min(len(test_source), config.eval.eval_examples))]
     image_shape = test["image"].shape[1:]
     model = conv_vae(image_shape, **config.model)

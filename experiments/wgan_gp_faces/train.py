@@ -11,7 +11,7 @@ from ml_collections import ConfigDict
 
 from gen_jax.algorithms.adversarial import make_gan_step, sample_latent
 from gen_jax.core.loop import Hook, fit
-from gen_jax.data import BatchIterator, load_source
+from gen_jax.data import BatchIterator, load_split
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.gans.wgan_gp import FacesCritic, FacesGenerator
 from gen_jax.viz import save_image_grid, write_report
@@ -25,23 +25,12 @@ def _sample_steps(run: ConfigDict) -> list[int]:
     return sorted({*every, run.num_steps})
 
 
-def _load(data: ConfigDict, split: str):
-    """The split of ``config.data`` in the GAN's [-1, 1]."""
-    return load_source(
-        data.dataset,
-        split=split,
-        data_dir=data.data_dir or None,
-        image_size=data.image_size,
-        value_range=(-1.0, 1.0),
-    )
-
-
 def reference_images(config: ConfigDict) -> ReferenceImages:
     """The test split (its first ``eval.reference_examples``; 0: all), at the generator's
     size, that the samples are scored against."""
     data = config.data
     return ReferenceImages.from_source(
-        _load(data, "test"),
+        load_split(data, "test", value_range=(-1.0, 1.0)),
         f"{data.dataset} test split",
         limit=config.eval.reference_examples,
         value_range=(-1.0, 1.0),
@@ -65,7 +54,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, save 5x5 sample grids over training and a novelty figure; final metrics."""
     workdir = Path(workdir)
     seed, evaluation = config.run.seed, config.eval
-    source = _load(config.data, "train")
+    source = load_split(config.data, "train", value_range=(-1.0, 1.0))
     data = BatchIterator(source, config.data.batch_size, seed=seed)
     generator = FacesGenerator(**config.model.generator)
     critic = FacesCritic(**config.model.critic)

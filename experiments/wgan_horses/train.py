@@ -11,7 +11,7 @@ from ml_collections import ConfigDict
 
 from gen_jax.algorithms.adversarial import make_gan_step, sample_latent
 from gen_jax.core.loop import Hook, fit
-from gen_jax.data import BatchIterator, load_source
+from gen_jax.data import BatchIterator, load_split
 from gen_jax.eval.sample_quality import ReferenceImages, record_sample_quality
 from gen_jax.models.gans.wgan import wgan_critic, wgan_generator
 from gen_jax.viz import save_image_grid, write_report
@@ -25,26 +25,15 @@ def _rmsprop(learning_rate: float) -> optax.GradientTransformation:
     return optax.rmsprop(learning_rate, decay=0.9, eps=1e-7, eps_in_sqrt=False)
 
 
-def _load(data: ConfigDict, split: str):
-    """The split of ``config.data`` in [-1, 1], restricted to ``data.classes`` when set."""
-    options = {"classes": tuple(data.classes)} if data.classes else {}
-    return load_source(
-        data.dataset,
-        split=split,
-        data_dir=data.data_dir or None,
-        image_size=data.image_size or None,
-        value_range=(-1.0, 1.0),
-        **options,
-    )
-
-
 def reference_images(config: ConfigDict) -> ReferenceImages:
     """The test split (of ``data.classes``), in [0, 1], that the samples are scored
     against; for ``full`` these horses are also in the training set (``train+test``)."""
     data = config.data
     classes = f" ({', '.join(data.classes)})" if data.classes else ""
     return ReferenceImages.from_source(
-        _load(data, "test"), f"{data.dataset}{classes} test split", value_range=(-1.0, 1.0)
+        load_split(data, "test", value_range=(-1.0, 1.0)),
+        f"{data.dataset}{classes} test split",
+        value_range=(-1.0, 1.0),
     )
 
 
@@ -52,7 +41,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, save sample grids over training; returns the final metrics."""
     workdir = Path(workdir)
     seed, latent_dim, evaluation = config.run.seed, config.loss.latent_dim, config.eval
-    source = _load(config.data, config.data.split)
+    source = load_split(config.data, config.data.split, value_range=(-1.0, 1.0))
     data = BatchIterator(source, config.data.batch_size, seed=seed)
     generator = wgan_generator(**config.model)
     critic = wgan_critic(width_divisor=config.model.width_divisor)

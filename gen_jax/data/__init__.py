@@ -23,7 +23,7 @@ from gen_jax.data.embedded import DIGITS_IMAGE_SIZES, load_digits
 from gen_jax.data.errors import DatasetUnavailableError
 from gen_jax.data.iterator import BatchIterator
 from gen_jax.data.pydoc_text import pydoc_topic_documents, pydoc_topics_text
-from gen_jax.data.registry import DATASETS, load_source
+from gen_jax.data.registry import DATASETS, load_source, load_split
 from gen_jax.data.signals import (
     autoregressive_signals,
     mu_law_decode,
@@ -58,6 +58,7 @@ __all__ = [
     "gaussian_mixture_2d",
     "load_digits",
     "load_source",
+    "load_split",
     "load_tfds",
     "moons",
     "mu_law_decode",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -80,3 +81,33 @@ def load_source(
     if name in TFDS_DATASETS:
         return load_tfds(name, split=split, data_dir=data_dir, **options)
     raise ValueError(f"unknown data set {name!r}; known data sets are {DATASETS}")
+
+
+def load_split(data: Mapping[str, Any], split: str, **options: Any) -> RandomAccessSource:
+    """A split of the data set that an experiment config's ``data`` section names.
+
+    The section goes whole to this function: ``dataset`` and ``data_dir`` (``""`` for the
+    default), and when present and set ``image_size`` and ``classes`` (empty for every
+    class) are passed to :func:`load_source`; its other keys (``batch_size`` and the like)
+    belong to the iterator and are ignored.
+
+    Args:
+        data: the ``data`` section, e.g. ``{"dataset": "digits", "data_dir": "",
+            "image_size": 28, "batch_size": 32}``.
+        split: the split to open, as :func:`load_source` takes it.
+        **options: further loader options (``value_range=(-1.0, 1.0)``); they take
+            precedence over the section's.
+
+    Example::
+
+        train = load_split(config.data, "train", value_range=(0.0, 1.0))
+    """
+    loader_options = {
+        key: tuple(data[key]) if key == "classes" else data[key]
+        for key in ("image_size", "classes")
+        if data.get(key)
+    }
+    loader_options.update(options)
+    return load_source(
+        data["dataset"], split=split, data_dir=data.get("data_dir") or None, **loader_options
+    )

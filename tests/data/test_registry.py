@@ -68,3 +68,12 @@ def test_unknown_name_and_split():
     with pytest.raises(ValueError, match="split must be one of"):
         load_source("digits", split="validation")
     assert set(DATASETS) >= {"digits", "moons", "mnist", "celeb_a", "quickdraw_bitmap"}
+
+
+def test_load_split_takes_a_config_data_section_whole():
+    section = {"dataset": "digits", "data_dir": "", "image_size": 8, "classes": (), "batch_size": 4}
+    source = data.load_split(section, "test", value_range=(-1.0, 1.0))
+    expected = data.load_source("digits", split="test", image_size=8, value_range=(-1.0, 1.0))
+    np.testing.assert_array_equal(source.arrays["image"], expected.arrays["image"])
+    override = data.load_split(section, "test", image_size=16)
+    assert override.arrays["image"].shape[1:] == (16, 16, 1)
