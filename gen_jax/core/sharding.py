@@ -66,6 +66,39 @@ def state_shardings(abstract_state: Any, mesh: Mesh) -> Any:
     return jax.tree.map(lambda _: sharding, abstract_state)
 
 
+def largest_axis_shardings(abstract_state: Any, mesh: Mesh) -> Any:
+    """Shardings that split every state leaf over the data axis (FSDP / ZeRO-3 style).
+
+    Each array is split along its largest axis whose size the number of devices divides
+    (the first such axis on a tie); scalars and arrays with no such axis are replicated.
+    Parameters and optimiser moments then take ``1 / num_devices`` of the memory on each
+    device, and ``jit`` gathers a parameter where a computation needs it whole. The
+    result of an update is the same as with replicated parameters.
+
+    Args:
+        abstract_state: the state's pytree of arrays or ``ShapeDtypeStruct``s (from
+            ``jax.eval_shape(step.init, ...)``).
+        mesh: the mesh; its first axis is the one parameters are split over.
+
+    Returns:
+        A pytree of ``NamedSharding``s with the structure of ``abstract_state``, usable as
+        ``compile_step(..., state_sharding=...)`` and ``compile_init``'s state sharding.
+    """
+    axis_name = mesh.axis_names[0]
+    num_devices = mesh.shape[axis_name]
+
+    def shard(leaf) -> NamedSharding:
+        divisible = [axis for axis, size in enumerate(leaf.shape) if size % num_devices == 0]
+        if not divisible or num_devices == 1:
+            return NamedSharding(mesh, PartitionSpec())
+        largest = max(divisible, key=lambda axis: (leaf.shape[axis], -axis))
+        spec = [None] * len(leaf.shape)
+        spec[largest] = axis_name
+        return NamedSharding(mesh, PartitionSpec(*spec))
+
+    return jax.tree.map(shard, abstract_state)
+
+
 def abstract_with_shardings(abstract_state: Any, shardings: Any) -> Any:
     """Attach shardings to an abstract state: ``ShapeDtypeStruct`` leaves with ``sharding``."""
     return jax.tree.map(

@@ -3,9 +3,10 @@
 - :func:`requires_fit` marks a method that needs a fitted model; called before ``fit`` it
   raises scikit-learn's :class:`~sklearn.exceptions.NotFittedError` (a ``ValueError`` and
   an ``AttributeError``) naming the method and the call that fits the model.
-- :func:`key_from_random_state` turns ``random_state`` (an int seed, ``None`` or a JAX key)
-  into a key; ``fit(X, *, key=None)``, ``sample(n, *, key=None)`` and the rest use ``key``
-  when given, else that one (:meth:`EstimatorMixin._key`).
+- :func:`key_from_random_state` turns ``random_state`` (an int seed, ``None``, a numpy
+  ``RandomState``/``Generator`` or a JAX key) into a key; ``fit(X, *, key=None)``,
+  ``sample(n, *, key=None)`` and the rest use ``key`` when given, else that one
+  (:meth:`EstimatorMixin._key`).
 - :meth:`EstimatorMixin._store_em_result` stores a :class:`~gen_jax.algorithms.em.EMResult`
   as ``n_iter_``, ``converged_`` and ``log_likelihood_history_``, warning, where asked, about
   components left without data and about EM stopping at ``max_iter``.
@@ -30,7 +31,12 @@ from typing import ClassVar
 import jax
 import jax.numpy as jnp
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    DensityMixin,
+    TransformerMixin,
+)
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from gen_jax.algorithms.em import EMResult
@@ -40,6 +46,7 @@ __all__ = [
     "EstimatorMixin",
     "InformationCriteriaMixin",
     "MixtureMixin",
+    "TransformerOutMixin",
     "key_from_random_state",
     "requires_fit",
 ]
@@ -50,23 +57,28 @@ def key_from_random_state(random_state) -> jax.Array:
 
     Args:
         random_state: an int seed (``jax.random.key(seed)``), ``None`` (a key from fresh OS
-            entropy, different on every call), or a JAX key (typed, or a raw ``uint32``
-            array), returned as it is.
+            entropy, different on every call), a ``numpy`` ``RandomState`` or ``Generator``
+            (a seed drawn from it, which advances it, as scikit-learn does), or a JAX key
+            (typed, or a raw ``uint32`` array), returned as it is.
 
     Raises:
-        TypeError: for anything else (a bool, a float, a ``numpy`` random generator).
+        TypeError: for anything else (a bool, a float).
     """
     if random_state is None:
         return jax.random.key(int(np.random.SeedSequence().entropy % 2**31))
     if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
         return jax.random.key(int(random_state))
+    if isinstance(random_state, np.random.RandomState):
+        return jax.random.key(int(random_state.randint(2**31 - 1)))
+    if isinstance(random_state, np.random.Generator):
+        return jax.random.key(int(random_state.integers(2**31 - 1)))
     if isinstance(random_state, jax.Array) and (
         jnp.issubdtype(random_state.dtype, jax.dtypes.prng_key) or random_state.dtype == jnp.uint32
     ):
         return random_state
     raise TypeError(
-        f"random_state={random_state!r}: pass an int seed, None (fresh entropy) or a JAX key "
-        "(jax.random.key(seed))"
+        f"random_state={random_state!r}: pass an int seed, None (fresh entropy), a numpy "
+        "RandomState or Generator, or a JAX key (jax.random.key(seed))"
     )
 
 
@@ -171,7 +183,15 @@ class Estimator(EstimatorMixin, BaseEstimator):
 
     The constructor must store each argument as an attribute of the same name, unchanged;
     whatever depends on the hyperparameters is derived when used, so ``set_params`` holds.
+    ``_accepts_sparse`` declares scipy sparse input to scikit-learn's tags.
     """
+
+    _accepts_sparse: ClassVar[bool] = False
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = self._accepts_sparse
+        return tags
 
 
 class InformationCriteriaMixin:
@@ -192,7 +212,17 @@ class InformationCriteriaMixin:
         return -2 * float(np.sum(self.score_samples(X))) + 2 * self._n_parameters()
 
 
-class MixtureMixin(InformationCriteriaMixin):
+class TransformerOutMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
+    """scikit-learn's transformer mixins (``fit_transform``, ``set_output``,
+    ``get_feature_names_out`` as ``<classname>0, <classname>1, ...``) for an estimator whose
+    ``transform`` gives one column per row of ``components_``."""
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.components_.shape[0]
+
+
+class MixtureMixin(InformationCriteriaMixin, DensityMixin):
     """A mixture's inference from ``_log_joint(X) -> [N, K]``, the joint log-probabilities
     :math:`\\log p(x_n, z_n = k)`, which subclasses provide (with ``_n_parameters`` for
     ``bic`` and ``aic``)."""

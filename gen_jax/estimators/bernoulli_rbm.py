@@ -24,7 +24,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from gen_jax.algorithms.contrastive import contrastive_gradients, draw_gibbs_noise
-from gen_jax.estimators.base import Estimator, key_from_random_state, requires_fit
+from gen_jax.estimators.base import (
+    Estimator,
+    TransformerOutMixin,
+    key_from_random_state,
+    requires_fit,
+)
 from gen_jax.estimators.validation import check_matrix
 from gen_jax.models.boltzmann import rbm
 from gen_jax.models.boltzmann.ais import base_rate_visible_bias, rbm_ais_log_partition
@@ -138,7 +143,7 @@ def _sample(params, key, *, num_samples, num_steps):
     return rbm.gibbs_chain(params, v, key=chain_key, num_steps=num_steps)
 
 
-class BernoulliRBM(Estimator):
+class BernoulliRBM(TransformerOutMixin, Estimator):
     """Bernoulli RBM with scikit-learn's constructor, methods and fitted attributes.
 
     Args:
@@ -164,6 +169,7 @@ class BernoulliRBM(Estimator):
     """
 
     _fitted_attributes = ("components_",)
+    _accepts_sparse = True  # made dense
 
     def __init__(
         self,
@@ -309,10 +315,6 @@ class BernoulliRBM(Estimator):
     def transform(self, X) -> np.ndarray:
         """``[N, H]`` hidden probabilities :math:`p(h = 1 \\mid v)`."""
         return np.asarray(_transform(self.to_params(), jnp.asarray(self._check_data(X))))
-
-    def fit_transform(self, X, y=None, **fit_kwargs) -> np.ndarray:
-        """``fit(X)`` then ``transform(X)``."""
-        return self.fit(X, **fit_kwargs).transform(X)
 
     @requires_fit
     def gibbs(self, v, *, key: jax.Array | None = None) -> np.ndarray:

@@ -11,12 +11,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from gen_jax.estimators.base import Estimator, requires_fit
+from gen_jax.estimators.base import Estimator, TransformerOutMixin, requires_fit
 from gen_jax.estimators.bernoulli_rbm import BernoulliRBM
 from gen_jax.models.boltzmann.dbn import dbn_sample
 
 
-class DeepBeliefNetwork(Estimator):
+class DeepBeliefNetwork(TransformerOutMixin, Estimator):
     """A DBN of Bernoulli RBMs, trained greedily with :class:`BernoulliRBM`.
 
     Args:
@@ -31,6 +31,7 @@ class DeepBeliefNetwork(Estimator):
     """
 
     _fitted_attributes = ("rbms_",)
+    _accepts_sparse = True  # made dense
 
     def __init__(
         self,
@@ -69,6 +70,10 @@ class DeepBeliefNetwork(Estimator):
             inputs = layer.transform(inputs)
             self.rbms_.append(layer)
         return self
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.rbms_[-1].components_.shape[0]
 
     @requires_fit
     def transform(self, X) -> np.ndarray:

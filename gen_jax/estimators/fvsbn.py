@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from sklearn.base import DensityMixin
 
 from gen_jax.algorithms.fvsbn import make_fvsbn_step
 from gen_jax.estimators.base import Estimator, requires_fit
@@ -39,7 +40,7 @@ _log_prob = jax.jit(fvsbn_log_prob)
 _sample = jax.jit(fvsbn_sample, static_argnums=2)
 
 
-class FullyVisibleSigmoidBeliefNet(Estimator):
+class FullyVisibleSigmoidBeliefNet(DensityMixin, Estimator):
     """The FVSBN as an estimator: ``fit`` by full-batch Adam, exact ``score_samples``,
     sequential ``sample``.
 
@@ -99,8 +100,9 @@ class FullyVisibleSigmoidBeliefNet(Estimator):
             )
         return jnp.asarray(array, jax.dtypes.canonicalize_dtype(np.float64))
 
-    def fit(self, x, *, key: jax.Array | None = None) -> FullyVisibleSigmoidBeliefNet:
-        """Maximise the mean log-likelihood of ``x`` ``[N, D]`` (0/1); returns ``self``."""
+    def fit(self, x, y=None, *, key: jax.Array | None = None) -> FullyVisibleSigmoidBeliefNet:
+        """Maximise the mean log-likelihood of ``x`` ``[N, D]`` (0/1); returns ``self`` (``y``
+        is ignored, for scikit-learn)."""
         data = self._check_x(x)
         params, history = _fit(
             self._key(key),
@@ -124,7 +126,7 @@ class FullyVisibleSigmoidBeliefNet(Estimator):
         return np.asarray(_log_prob(self.params_, data))
 
     @requires_fit
-    def score(self, x) -> float:
+    def score(self, x, y=None) -> float:
         """Mean log-likelihood per row."""
         return float(np.mean(self.score_samples(x)))
 

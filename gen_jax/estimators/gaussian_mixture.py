@@ -73,6 +73,11 @@ def _initial_params(key, x, weights, user, model, num_components, method):
     return params
 
 
+@functools.partial(jax.jit, static_argnames=("model", "num_components", "method"))
+def _initialise(x, weights, key, user, *, model, num_components, method):
+    return _initial_params(key, x, weights, user, model, num_components, method)
+
+
 @functools.partial(jax.jit, static_argnames=("model", "num_components", "method", "max_iter"))
 def _fit_restarts(x, weights, keys, user, tol, *, model, num_components, method, max_iter):
     def one_restart(key):
@@ -103,23 +108,33 @@ class GaussianMixture(MixtureMixin, Estimator):
             ``"spherical"``.
         tol: stop when the mean log-likelihood per sample changes by less than this.
         reg_covar: non-negative floor added to every variance.
-        max_iter: the most EM iterations per restart.
+        max_iter: the most EM iterations per restart; 0 keeps the initial parameters
+            (``n_iter_ = 0``, ``lower_bound_ = -inf``, as scikit-learn).
         n_init: restarts (run in parallel with vmap); the best lower bound is kept.
         init_params: ``"kmeans"`` (k-means++ then Lloyd), ``"k-means++"``, ``"random"``
             (random responsibilities) or ``"random_from_data"``.
         weights_init: ``[K]`` initial weights.
         means_init: ``[K, D]`` initial means.
         precisions_init: initial precision matrices, shaped like the covariances.
-        random_state: int seed, ``None`` or a JAX key, used when ``fit`` or ``sample`` get
-            no ``key`` (:func:`~gen_jax.estimators.base.key_from_random_state`).
+        random_state: int seed, ``None``, a numpy ``RandomState``/``Generator`` or a JAX
+            key, used when ``fit`` or ``sample`` get no ``key``
+            (:func:`~gen_jax.estimators.base.key_from_random_state`).
+        warm_start: a second ``fit`` starts from the fitted parameters (one start, ``n_init``
+            ignored), as scikit-learn; convergence is judged from its second iteration on.
+        verbose: 1 prints each start's iterations and outcome, 2 adds the change of the
+            lower bound, in scikit-learn's format; printed after the jitted fit returns.
+        verbose_interval: iterations between those lines.
 
     Attributes (after ``fit``):
-        weights_, means_, covariances_, precisions_, precisions_cholesky_: numpy arrays.
-        converged_, n_iter_, lower_bound_: as in scikit-learn.
-        log_likelihood_history_: ``[n_iter_]`` mean log-likelihood per iteration.
+        weights_, means_, covariances_, precisions_, precisions_cholesky_: numpy arrays in
+            the input's float dtype.
+        converged_, n_iter_, lower_bound_, lower_bounds_: as in scikit-learn
+            (``lower_bounds_`` the mean log-likelihood of each iteration of the kept start).
+        log_likelihood_history_: ``[n_iter_]`` the same as ``lower_bounds_``.
     """
 
     _fitted_attributes = ("weights_",)
+    _accepts_sparse = True  # made dense
 
     def __init__(
         self,
@@ -135,6 +150,9 @@ class GaussianMixture(MixtureMixin, Estimator):
         means_init=None,
         precisions_init=None,
         random_state: int = 0,
+        warm_start: bool = False,
+        verbose: int = 0,
+        verbose_interval: int = 10,
     ):
         if not isinstance(n_components, int) or n_components < 1:
             raise ValueError(f"n_components={n_components!r}: must be an int >= 1")
@@ -142,8 +160,9 @@ class GaussianMixture(MixtureMixin, Estimator):
             raise ValueError(f"init_params={init_params!r}; choose one of {INIT_METHODS}")
         for name, value, least in (
             ("tol", tol, 0),
-            ("max_iter", max_iter, 1),
+            ("max_iter", max_iter, 0),
             ("n_init", n_init, 1),
+            ("verbose_interval", verbose_interval, 1),
         ):
             if not value >= least:
                 raise ValueError(f"{name}={value!r}: must be >= {least}")
@@ -155,6 +174,7 @@ class GaussianMixture(MixtureMixin, Estimator):
         self.weights_init, self.means_init = weights_init, means_init
         self.precisions_init = precisions_init
         self.random_state = random_state
+        self.warm_start, self.verbose, self.verbose_interval = warm_start, verbose, verbose_interval
 
     @property
     def model(self) -> GaussianMixtureEM:
@@ -164,6 +184,12 @@ class GaussianMixture(MixtureMixin, Estimator):
     # -- fitting ---------------------------------------------------------------------------
     def _user_arrays(self, num_features, dtype, shift):
         k, d = self.n_components, num_features
+        if self._warm():
+            return {
+                "weights": self.weights_.astype(dtype),
+                "means": (self.means_ - shift).astype(dtype),
+                "precisions_cholesky": self.precisions_cholesky_.astype(dtype),
+            }
         user = {"weights": None, "means": None, "precisions_cholesky": None}
         if self.weights_init is not None:
             weights = np.asarray(self.weights_init, dtype)
@@ -195,6 +221,10 @@ class GaussianMixture(MixtureMixin, Estimator):
             user["precisions_cholesky"] = factor.astype(dtype)
         return user
 
+    def _warm(self) -> bool:
+        """Whether ``fit`` continues from the fitted parameters (``warm_start``)."""
+        return bool(self.warm_start) and getattr(self, "weights_", None) is not None
+
     def fit(self, X, y=None, *, sample_weight=None, key: jax.Array | None = None):
         """Fit by EM from ``n_init`` starts; returns ``self``.
 
@@ -204,7 +234,8 @@ class GaussianMixture(MixtureMixin, Estimator):
             sample_weight: ``[N]`` non-negative weights.
             key: PRNG key for initialisation; ``random_state`` by default.
         """
-        x = _as_jax_float(check_matrix(X, allow_nan=self.covariance_type == "diag"))
+        checked = check_matrix(X, allow_nan=self.covariance_type == "diag")
+        x = _as_jax_float(checked)
         if np.isnan(x).all(axis=0).any():
             raise ValueError("X has a feature with no observed value; drop that column")
         weights = check_sample_weight(sample_weight, x.shape[0], x.dtype)
@@ -217,19 +248,25 @@ class GaussianMixture(MixtureMixin, Estimator):
         shift = np.nansum(x * weights[:, None], 0) / np.sum(weights * ~np.isnan(x).T, 1)
         user = self._user_arrays(x.shape[1], x.dtype, shift)
         x_sharded, w_sharded = pad_and_shard(x - shift, weights)
+        statics = dict(model=self.model, num_components=self.n_components, method=self.init_params)
+        n_init = 1 if self._warm() else self.n_init
+        if self.max_iter == 0:
+            params = _initialise(x_sharded, w_sharded, self._key(key), user, **statics)
+            self._store_params(jax.device_get(params), shift, checked.dtype)
+            self.n_iter_, self.converged_, self.lower_bound_ = 0, False, -np.inf
+            self.lower_bounds_ = self.log_likelihood_history_ = np.zeros(0, checked.dtype)
+            return self
         result: EMResult = _fit_restarts(
             x_sharded,
             w_sharded,
-            jax.random.split(self._key(key), self.n_init),
+            jax.random.split(self._key(key), n_init),
             user,
             jnp.asarray(self.tol, x.dtype),
-            model=self.model,
-            num_components=self.n_components,
-            method=self.init_params,
             max_iter=self.max_iter,
+            **statics,
         )
         result = jax.device_get(result)
-        self._store_params(result.params, shift)
+        self._store_params(result.params, shift, checked.dtype)
         self.lower_bound_ = float(result.lower_bound)
         self._store_em_result(
             result,
@@ -237,9 +274,25 @@ class GaussianMixture(MixtureMixin, Estimator):
             floor="reg_covar",
             warn_if_not_converged=True,
         )
+        self.log_likelihood_history_ = self.log_likelihood_history_.astype(checked.dtype)
+        self.lower_bounds_ = self.log_likelihood_history_
+        self._print_progress()
         return self
 
-    def _store_params(self, params: GaussianMixtureParams, shift) -> None:
+    def _print_progress(self) -> None:
+        """scikit-learn's ``verbose`` lines for the kept start, from ``lower_bounds_``."""
+        if not self.verbose:
+            return
+        print("Initialization 0")
+        changes = np.diff(self.lower_bounds_, prepend=-np.inf)
+        for iteration in range(self.verbose_interval, self.n_iter_ + 1, self.verbose_interval):
+            change = f"\t ll change {changes[iteration - 1]:.5f}" if self.verbose >= 2 else ""
+            print(f"  Iteration {iteration}{change}")
+        outcome = "converged" if self.converged_ else "did not converge"
+        bound = f"\t lower bound {self.lower_bound_:.5f}." if self.verbose >= 2 else ""
+        print(f"Initialization {outcome}.{bound}")
+
+    def _store_params(self, params: GaussianMixtureParams, shift, dtype) -> None:
         arrays = [np.asarray(leaf) for leaf in jax.tree.leaves(params)]
         if not all(np.isfinite(a).all() for a in arrays):
             raise ValueError(
@@ -247,40 +300,45 @@ class GaussianMixture(MixtureMixin, Estimator):
                 "(singleton or collapsed samples). Decrease n_components, increase reg_covar, "
                 "scale the data, or pass float64 data."
             )
-        self.weights_ = np.asarray(params.weights)
-        self.means_ = np.asarray(params.means) + shift
-        self.covariances_ = np.asarray(params.covariances)
-        self.precisions_cholesky_ = np.asarray(params.precisions_cholesky)
-        self.precisions_ = np.asarray(
-            covariances_precisions(self.precisions_cholesky_, self.covariance_type)
-        )
+        self.n_features_in_ = params.means.shape[1]
+        self.weights_ = np.asarray(params.weights, dtype)
+        self.means_ = (np.asarray(params.means) + shift).astype(dtype)
+        self.covariances_ = np.asarray(params.covariances, dtype)
+        self.precisions_cholesky_ = np.asarray(params.precisions_cholesky, dtype)
+        self.precisions_ = covariances_precisions(self.precisions_cholesky_, self.covariance_type)
 
     # -- inference -------------------------------------------------------------------------
     def _params(self):
+        dtype = jax.dtypes.canonicalize_dtype(self.means_.dtype)
         return GaussianMixtureParams(
-            weights=jnp.asarray(self.weights_),
-            means=jnp.asarray(self.means_),
-            covariances=jnp.asarray(self.covariances_),
-            precisions_cholesky=jnp.asarray(self.precisions_cholesky_),
+            weights=jnp.asarray(self.weights_, dtype),
+            means=jnp.asarray(self.means_, dtype),
+            covariances=jnp.asarray(self.covariances_, dtype),
+            precisions_cholesky=jnp.asarray(self.precisions_cholesky_, dtype),
         )
 
     def _log_joint(self, X):
         x = check_matrix(X, allow_nan=self.covariance_type == "diag")
         if x.shape[1] != self.means_.shape[1]:
             raise ValueError(
-                f"X has {x.shape[1]} features but the mixture was fitted on {self.means_.shape[1]}"
+                f"X has {x.shape[1]} features, but GaussianMixture is expecting "
+                f"{self.means_.shape[1]} features as input"
             )
-        return _log_joint_jit(
-            self._params(), jnp.asarray(x.astype(self.means_.dtype)), self.covariance_type
-        )
+        params = self._params()
+        return _log_joint_jit(params, jnp.asarray(x, params.means.dtype), self.covariance_type)
 
     @requires_fit
     def sample(self, n_samples: int = 1, *, key: jax.Array | None = None):
-        """Draw ``(X [n, D], components [n])`` by ancestral sampling."""
+        """Draw ``(X [n, D], components [n])`` by ancestral sampling.
+
+        The draw is made for ``n`` rounded up to a power of two and cut, so that one
+        program per power of two is compiled, not one per ``n``.
+        """
         if not isinstance(n_samples, int) or n_samples < 1:
             raise ValueError(f"n_samples={n_samples!r}: must be an int >= 1")
-        x, labels = _sample_jit(self._params(), self._key(key), n_samples, self.covariance_type)
-        return np.asarray(x), np.asarray(labels)
+        padded = 1 << (n_samples - 1).bit_length()
+        x, labels = _sample_jit(self._params(), self._key(key), padded, self.covariance_type)
+        return np.asarray(x, self.means_.dtype)[:n_samples], np.asarray(labels)[:n_samples]
 
     def _n_parameters(self) -> int:
         k, d = self.means_.shape

@@ -15,6 +15,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
+from flax import struct
 
 from gen_jax.estimators.hmm_base import BaseHMM, kmeans_means
 from gen_jax.estimators.hmm_inputs import check_distribution, check_symbols
@@ -28,6 +29,31 @@ from gen_jax.models.hmm.em import (
 from gen_jax.models.mixture.gaussian import COVARIANCE_TYPES, precisions_cholesky_from_covariances
 
 __all__ = ["CategoricalHMM", "GaussianHMM"]
+
+
+@struct.dataclass
+class _GuardedGaussianEmissions(GaussianEmissions):
+    """Gaussian emissions whose M-step keeps a state's initial full covariance when the
+    re-estimated one is not numerically positive definite.
+
+    A state losing its mass on data with a constant column gets ``covars_prior / post``
+    in every entry of that column's row, a matrix that rounds to singular; hmmlearn
+    survives it by regularising its density, here the state keeps ``initial`` (as an
+    empty state does) and may regain mass later.
+    """
+
+    def m_step(self, stats: dict, initial: GaussianEmissionParams, learn: str):
+        """:meth:`GaussianEmissions.m_step`, then the guard for ``full`` covariances."""
+        params = super().m_step(stats, initial, learn)
+        if self.covariance_type != "full":
+            return params
+        finite = jnp.all(jnp.isfinite(params.precisions_cholesky), axis=(1, 2))
+        return params.replace(
+            covariances=jnp.where(finite[:, None, None], params.covariances, initial.covariances),
+            precisions_cholesky=jnp.where(
+                finite[:, None, None], params.precisions_cholesky, initial.precisions_cholesky
+            ),
+        )
 
 
 class CategoricalHMM(BaseHMM):
@@ -116,6 +142,9 @@ class CategoricalHMM(BaseHMM):
     def _store_emission(self, emission) -> None:
         self.emissionprob_ = np.asarray(emission.probs)
 
+    def _emission_scalars(self, num_features: int) -> dict[str, int]:
+        return {"e": self.n_components * (self._num_symbols() - 1)}
+
 
 class GaussianHMM(BaseHMM):
     """HMM with Gaussian emissions (``covariance_type`` full, diag, spherical or tied).
@@ -181,8 +210,8 @@ class GaussianHMM(BaseHMM):
         return self.covariance_type
 
     def _dtype(self, x):
-        source = np.asarray(self.means_) if x is None else x
-        return jax.dtypes.canonicalize_dtype(source.dtype)
+        dtype = (np.asarray(self.means_) if x is None else x).dtype
+        return jax.dtypes.canonicalize_dtype(dtype if dtype.kind == "f" else np.float64)
 
     def _check_X(self, X) -> np.ndarray:
         x = check_matrix(X)
@@ -192,7 +221,7 @@ class GaussianHMM(BaseHMM):
         return x
 
     def _emissions(self, dtype):
-        return GaussianEmissions(
+        return _GuardedGaussianEmissions(
             means_prior=jnp.asarray(self.means_prior, dtype),
             means_weight=jnp.asarray(self.means_weight, dtype),
             covars_prior=jnp.asarray(self.covars_prior, dtype),
@@ -277,3 +306,13 @@ class GaussianHMM(BaseHMM):
     def _store_emission(self, emission) -> None:
         self.means_ = np.asarray(emission.means)
         self.covars_ = np.asarray(emission.covariances)
+
+    def _emission_scalars(self, num_features: int) -> dict[str, int]:
+        k, d = self.n_components, num_features
+        covariance = {
+            "spherical": k,
+            "diag": k * d,
+            "full": k * d * (d + 1) // 2,
+            "tied": d * (d + 1) // 2,
+        }[self.covariance_type]
+        return {"m": k * d, "c": covariance}

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import abc
 import functools
+import math
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -151,6 +153,11 @@ class BaseHMM(Estimator, abc.ABC):
     def _store_emission(self, emission) -> None:
         """Emission-family hook."""
 
+    @abc.abstractmethod
+    def _emission_scalars(self, num_features: int) -> dict[str, int]:
+        """Emission-family hook: free scalars per emission letter (hmmlearn's
+        ``_get_n_fit_scalars_per_param``)."""
+
     def _dtype(self, x: np.ndarray | None):
         return jax.dtypes.canonicalize_dtype(np.float64)
 
@@ -159,8 +166,17 @@ class BaseHMM(Estimator, abc.ABC):
     # -- parameters ----------------------------------------------------------------------------
     def _needs(self, letter: str, attribute: str) -> bool:
         """Initialise ``attribute`` from the data unless the user set it and left
-        ``letter`` out of ``init_params``."""
+        ``letter`` out of ``init_params``; warn (as hmmlearn) when a value the user set
+        will be overwritten."""
         if letter in self.init_params:
+            value = getattr(self, attribute, None)
+            if value is not None and value is not getattr(self, "_stored", {}).get(attribute):
+                warnings.warn(
+                    f"{attribute} is set but init_params={self.init_params!r} contains "
+                    f"{letter!r}, so fit overwrites it; leave {letter!r} out of init_params "
+                    "to start from it",
+                    stacklevel=5,
+                )
             return True
         if getattr(self, attribute, None) is None:
             raise ValueError(
@@ -204,6 +220,13 @@ class BaseHMM(Estimator, abc.ABC):
         self.startprob_ = np.asarray(params.start_probs)
         self.transmat_ = np.asarray(params.transition_matrix)
         self._store_emission(params.emission)
+        self._stored = {name: getattr(self, name) for name in self._fitted_attributes}
+
+    def _n_parameters(self, num_features: int, letters: str) -> int:
+        """Free scalars of the parameters named by ``letters``, as hmmlearn counts them."""
+        k = self.n_components
+        scalars = {"s": k - 1, "t": k * (k - 1), **self._emission_scalars(num_features)}
+        return sum(scalars[letter] for letter in letters)
 
     # -- fitting -------------------------------------------------------------------------------
     def _prepare(self, X, lengths, *, fitting: bool, key=None):
@@ -234,6 +257,15 @@ class BaseHMM(Estimator, abc.ABC):
         hmmlearn's ``monitor_.history``), ``n_iter_``, ``converged_``.
         """
         params, data, lengths, dtype = self._prepare(X, lengths, fitting=True, key=key)
+        num_features = data["x"].shape[2] if data["x"].ndim == 3 else 1
+        num_scalars = self._n_parameters(num_features, self.params)
+        if int(lengths.sum()) * num_features < num_scalars:
+            warnings.warn(
+                f"fitting {num_scalars} free scalar parameters to only "
+                f"{int(lengths.sum()) * num_features} data values gives a degenerate "
+                "solution; use fewer states or more data",
+                stacklevel=2,
+            )
         weights = np.ones(lengths.size, dtype)
         x_sharded, weights_sharded = pad_and_shard(data["x"], weights)
         mask_sharded, _ = pad_and_shard(data["mask"], weights)
@@ -327,12 +359,50 @@ class BaseHMM(Estimator, abc.ABC):
         return self.decode(X, lengths)[1]
 
     @requires_fit
-    def sample(self, n_samples: int = 1, *, key: jax.Array | None = None):
+    def aic(self, X, lengths=None) -> float:
+        """Akaike information criterion :math:`-2 \\log p(X) + 2p` (hmmlearn's; ``p`` counts
+        the free scalars of all the parameters, learnt or not, as hmmlearn does)."""
+        num_features = np.shape(self._check_X(X))[1] if self._covariance_type else 1
+        return -2 * self.score(X, lengths) + 2 * self._n_parameters(num_features, self._letters)
+
+    @requires_fit
+    def bic(self, X, lengths=None) -> float:
+        """Bayesian information criterion :math:`-2 \\log p(X) + p \\log N` (hmmlearn's)."""
+        x = self._check_X(X)
+        num_features = np.shape(x)[1] if self._covariance_type else 1
+        penalty = self._n_parameters(num_features, self._letters) * math.log(len(x))
+        return -2 * self.score(X, lengths) + penalty
+
+    @requires_fit
+    def get_stationary_distribution(self) -> np.ndarray:
+        """``[K]`` :math:`\\pi` with :math:`\\pi A = \\pi` (hmmlearn's: the eigenvector of
+        ``transmat_.T`` with the largest eigenvalue, normalised)."""
+        eigenvalues, eigenvectors = np.linalg.eig(np.asarray(self.transmat_, np.float64).T)
+        vector = np.real_if_close(eigenvectors[:, np.argmax(eigenvalues.real)])
+        return vector / vector.sum()
+
+    @requires_fit
+    def sample(self, n_samples: int = 1, *, key: jax.Array | None = None, currstate=None):
         """One sequence of ``n_samples`` steps: ``(X, states [n_samples])``, ``X`` shaped
-        as ``fit`` takes it (``[n_samples, 1]`` symbols or ``[n_samples, D]``)."""
+        as ``fit`` takes it (``[n_samples, 1]`` symbols or ``[n_samples, D]``).
+
+        ``currstate`` fixes the first state (hmmlearn's, to continue a sequence);
+        otherwise it is drawn from ``startprob_``.
+        """
         if not isinstance(n_samples, int) or n_samples < 1:
             raise ValueError(f"n_samples={n_samples!r}: must be an int >= 1")
         params = self._current_params(self._dtype(None))
+        if currstate is not None:
+            if not (
+                isinstance(currstate, (int, np.integer)) and 0 <= currstate < self.n_components
+            ):
+                raise ValueError(
+                    f"currstate={currstate!r}: must be a state in [0, {self.n_components})"
+                )
+            start = jax.nn.one_hot(
+                int(currstate), self.n_components, dtype=params.start_probs.dtype
+            )
+            params = params.replace(start_probs=start)
         states, x = _sample_jit(params, self._key(key), n_samples, self._covariance_type)
         x = np.asarray(x)
         return (x[:, None] if x.ndim == 1 else x), np.asarray(states)

@@ -43,7 +43,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from gen_jax.core.sharding import pad_and_shard
-from gen_jax.estimators.base import Estimator, requires_fit
+from gen_jax.estimators.base import Estimator, TransformerOutMixin, requires_fit
 from gen_jax.estimators.lda_input import (
     check_counts,
     padded_documents,
@@ -75,7 +75,7 @@ def _float_dtype():
     return jax.dtypes.canonicalize_dtype(np.float64)  # float64 only under jax_enable_x64
 
 
-class LatentDirichletAllocation(Estimator):
+class LatentDirichletAllocation(TransformerOutMixin, Estimator):
     """Latent Dirichlet allocation with scikit-learn's constructor, methods and attributes.
 
     Args:
@@ -94,20 +94,28 @@ class LatentDirichletAllocation(Estimator):
         mean_change_tol, max_doc_update_iter: per-document E-step stopping rule.
         components_init: ``[K, V]`` positive starting :math:`\\lambda` (VB methods);
             random :math:`\\mathrm{Gamma}(100, 1/100)` entries by default.
-        random_state: int seed, ``None`` or a JAX key, used when ``fit``, ``partial_fit``
-            or the samplers get no ``key``.
+        random_state: int seed, ``None``, a numpy ``RandomState``/``Generator`` or a JAX
+            key, used when ``fit``, ``partial_fit`` or the samplers get no ``key``.
+        evaluate_every: batch and online: every this many iterations ``fit`` computes the
+            training perplexity (the jitted fit runs in chunks of this many iterations) and
+            stops once it changes by less than ``perp_tol``; <= 0 never (scikit-learn's).
+        perp_tol: that perplexity tolerance.
+        verbose: print scikit-learn's ``iteration: i of max_iter: m[, perplexity: p]`` lines
+            (after each chunk has run).
 
     Attributes (after ``fit``):
         components_: ``[K, V]`` :math:`\\lambda` (unnormalised topic-word Dirichlet).
         topic_word_: ``[K, V]`` topics, rows of ``components_`` normalised.
         exp_dirichlet_component_: ``[K, V]`` :math:`\\exp E[\\log\\beta]`.
         doc_topic_prior_, topic_word_prior_, n_features_in_, n_iter_, n_batch_iter_.
+        bound_: the training perplexity after ``fit`` (scikit-learn's ``bound_``).
         bound_history_: batch: the bound per document entering each iteration; online: the
             minibatch estimate of it after each minibatch; gibbs: :math:`\\log p(w\\mid z)`
             per token after each sweep.
     """
 
     _fitted_attributes = ("components_",)
+    _accepts_sparse = True
 
     def __init__(
         self,
@@ -126,6 +134,9 @@ class LatentDirichletAllocation(Estimator):
         max_doc_update_iter: int = 100,
         components_init=None,
         random_state: int = 0,
+        evaluate_every: int = -1,
+        perp_tol: float = 0.1,
+        verbose: int = 0,
     ):
         if not isinstance(n_components, int) or n_components < 1:
             raise ValueError(f"n_components={n_components!r}: must be an int >= 1")
@@ -152,6 +163,7 @@ class LatentDirichletAllocation(Estimator):
         self.mean_change_tol, self.max_doc_update_iter = mean_change_tol, max_doc_update_iter
         self.components_init = components_init
         self.random_state = random_state
+        self.evaluate_every, self.perp_tol, self.verbose = evaluate_every, perp_tol, verbose
         self.model  # noqa: B018 (builds the model, validating the priors and E-step options)
 
     @property
@@ -201,29 +213,61 @@ class LatentDirichletAllocation(Estimator):
             self._fit_gibbs(matrix, gibbs_key)
             return self
         params = self._initial_params(init_key, num_words, dtype)
-        if self.method == "batch":
-            counts, word_ids = padded_documents(matrix, dtype)
-            weights = np.ones(num_documents, dtype)
-            counts, sharded_weights = pad_and_shard(counts, weights)
-            word_ids, _ = pad_and_shard(word_ids, weights)
-            result = fit_batch(
-                Documents(counts=counts, word_ids=word_ids),
-                sharded_weights,
-                params,
-                jnp.asarray(self.tol, dtype),
-                model=self.model,
-                max_iter=self.max_iter,
-            )
-            result = jax.device_get(result)
-            self.n_iter_ = int(result.num_iterations)
-            self.n_batch_iter_ = self.n_iter_
-            self.bound_history_ = np.asarray(result.log_likelihood)[: self.n_iter_]
-            self._store(result.params.topic_word)
-            return self
-        self.n_batch_iter_ = 0
-        self.bound_history_ = self._online_passes(matrix, params, self.max_iter, num_documents)
-        self.n_iter_ = self.max_iter
+        self.n_iter_ = self.n_batch_iter_ = 0
+        self.bound_history_ = np.zeros(0)
+        chunk = self.evaluate_every if self.evaluate_every > 0 else self.max_iter
+        last_perplexity = None
+        while self.n_iter_ < self.max_iter:
+            first, steps = self.n_iter_, min(chunk, self.max_iter - self.n_iter_)
+            if self.method == "batch":
+                params, converged = self._batch_iterations(matrix, params, steps)
+            else:
+                history = self._online_passes(matrix, params, steps, num_documents)
+                self.bound_history_ = np.concatenate([self.bound_history_, history])
+                params, converged = LDAParams(topic_word=jnp.asarray(self.components_)), False
+                self.n_iter_ += steps
+            for iteration in range(first + 1, self.n_iter_ + int(self.evaluate_every <= 0)):
+                if self.verbose:
+                    print(f"iteration: {iteration} of max_iter: {self.max_iter}")
+            if self.evaluate_every > 0:
+                perplexity = self.perplexity(matrix)
+                if self.verbose:
+                    print(
+                        f"iteration: {self.n_iter_} of max_iter: {self.max_iter}, "
+                        f"perplexity: {perplexity:.4f}"
+                    )
+                if last_perplexity and abs(last_perplexity - perplexity) < self.perp_tol:
+                    break
+                last_perplexity = perplexity
+            if converged:
+                break
+        self.bound_ = self.perplexity(matrix)
         return self
+
+    def _batch_iterations(self, matrix, params, steps: int):
+        """Up to ``steps`` batch-VB iterations from ``params``; stores the topics and returns
+        ``(params, converged)``."""
+        dtype = _float_dtype()
+        counts, word_ids = padded_documents(matrix, dtype)
+        weights = np.ones(matrix.shape[0], dtype)
+        counts, sharded_weights = pad_and_shard(counts, weights)
+        word_ids, _ = pad_and_shard(word_ids, weights)
+        result = fit_batch(
+            Documents(counts=counts, word_ids=word_ids),
+            sharded_weights,
+            params,
+            jnp.asarray(self.tol, dtype),
+            model=self.model,
+            max_iter=steps,
+        )
+        result = jax.device_get(result)
+        num_iterations = int(result.num_iterations)
+        self.n_iter_ += num_iterations
+        self.n_batch_iter_ = self.n_iter_
+        history = np.asarray(result.log_likelihood)[:num_iterations]
+        self.bound_history_ = np.concatenate([self.bound_history_, history])
+        self._store(result.params.topic_word)
+        return result.params, bool(result.converged)
 
     def _online_passes(self, matrix, params, num_epochs, num_documents) -> np.ndarray:
         """Online VB over ``matrix`` in consecutive minibatches (each padded to a multiple of
@@ -305,15 +349,12 @@ class LatentDirichletAllocation(Estimator):
         return np.asarray(gamma), np.asarray(bound), matrix
 
     @requires_fit
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X, *, normalize: bool = True) -> np.ndarray:
         """``[D, K]`` document-topic distributions :math:`\\gamma_d / \\sum_k \\gamma_{dk}` of
-        (possibly new) documents, inferred with the topics held fixed."""
+        (possibly new) documents, inferred with the topics held fixed; with
+        ``normalize=False`` the variational Dirichlet parameters :math:`\\gamma_d`."""
         gamma, _, _ = self._infer(X)
-        return gamma / gamma.sum(axis=1, keepdims=True)
-
-    def fit_transform(self, X, y=None, **fit_kwargs) -> np.ndarray:
-        """``fit(X)`` then ``transform(X)``."""
-        return self.fit(X, **fit_kwargs).transform(X)
+        return gamma / gamma.sum(axis=1, keepdims=True) if normalize else gamma
 
     @requires_fit
     def score_samples(self, X) -> np.ndarray:

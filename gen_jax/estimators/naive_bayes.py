@@ -16,7 +16,12 @@ added to every Gaussian variance):
   :math:`x_j > \text{binarize}`;
 - ``multinomial``: :math:`p(v \mid y) = (N_{yv} + \alpha) / (N_y + \alpha D)` for count
   vectors (the multinomial coefficient is left out, as in scikit-learn);
-- ``gaussian``: :math:`\mathcal N(x_j; \mu_{yj}, \sigma^2_{yj} + \epsilon)`.
+- ``gaussian``: :math:`\mathcal N(x_j; \mu_{yj}, \sigma^2_{yj} + \epsilon)`;
+- ``complement``: scikit-learn's ``ComplementNB`` (Rennie et al., 2003), weights from the
+  counts of the other classes; a classifier only (no ``score_samples``, no ``sample``).
+
+Counts are weighted (``sample_weight``) and accumulate over ``partial_fit`` calls
+(:mod:`gen_jax.estimators.naive_bayes_counts`), as in scikit-learn.
 
 Unlike scikit-learn it is a generative model too: ``score_samples`` is
 :math:`\log p(x) = \log\sum_y p(y, x)` and ``sample`` draws :math:`y` then each feature
@@ -38,13 +43,24 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.utils import column_or_1d
+from sklearn.utils.multiclass import check_classification_targets
 
 from gen_jax.estimators.base import Estimator, requires_fit
-from gen_jax.estimators.validation import check_matrix
+from gen_jax.estimators.naive_bayes_counts import (
+    categorical_log_prob,
+    check_alpha,
+    discrete_log_prob,
+    effective_alpha,
+    merge_mean_variance,
+    weighted_mean_variance,
+)
+from gen_jax.estimators.validation import check_matrix, check_sample_weight
 
 __all__ = ["NaiveBayes"]
 
-KINDS = ("categorical", "gaussian", "bernoulli", "multinomial")
+KINDS = ("categorical", "gaussian", "bernoulli", "multinomial", "complement")
 
 
 @functools.partial(jax.jit, static_argnums=0)
@@ -61,10 +77,23 @@ def _joint_log_likelihood(kind: str, params: dict, x: jax.Array) -> jax.Array:
         squared = jnp.sum((x[:, None, :] - mean[None]) ** 2 / var[None], axis=2)
         return log_norm - 0.5 * squared + log_prior
     log_p = params["feature_log_prob"]
+    if kind == "complement":  # scikit-learn adds the prior only to a single class
+        return x @ log_p.T + (log_prior if log_prior.shape[0] == 1 else 0.0)
     if kind == "bernoulli":
         log_q = jnp.log1p(-jnp.exp(log_p))
-        return x @ log_p.T + (1 - x) @ log_q.T + log_prior
-    return x @ log_p.T + log_prior
+        return _weighted_log_sum(x, log_p) + _weighted_log_sum(1 - x, log_q) + log_prior
+    return _weighted_log_sum(x, log_p) + log_prior
+
+
+def _weighted_log_sum(x: jax.Array, log_p: jax.Array) -> jax.Array:
+    """``[N, C]`` :math:`\\sum_j x_{nj} \\log p_{cj}` with :math:`0 \\cdot \\log 0 = 0`.
+
+    A zero probability (``alpha=0``) makes the classes where a present feature has it
+    impossible (``-inf``) instead of turning the product ``0 * -inf`` into NaN.
+    """
+    zero = jnp.isneginf(log_p)
+    impossible = (x > 0).astype(x.dtype) @ zero.T.astype(x.dtype)
+    return x @ jnp.where(zero, 0.0, log_p).T + jnp.where(impossible > 0, -jnp.inf, 0.0)
 
 
 @functools.partial(jax.jit, static_argnums=(0, 3))
@@ -85,51 +114,61 @@ def _sample(kind: str, params: dict, key: jax.Array, n: int, total_count: jax.Ar
     return x, labels
 
 
-class NaiveBayes(Estimator):
+class NaiveBayes(ClassifierMixin, Estimator):
     """Naive Bayes classifier and sampler (scikit-learn style; see the module docstring).
 
     Args:
-        kind: ``"categorical"``, ``"gaussian"``, ``"bernoulli"`` or ``"multinomial"``.
-        alpha: additive smoothing (>= 0; 0 is the MLE, giving zero probabilities).
+        kind: ``"categorical"``, ``"gaussian"``, ``"bernoulli"``, ``"multinomial"`` or
+            ``"complement"`` (scikit-learn's ``ComplementNB``: a classifier only, no density).
+        alpha: additive smoothing (>= 0; 0 is the MLE, giving zero probabilities); a ``[D]``
+            array smooths each feature by its own amount (bernoulli, multinomial, complement).
+        force_alpha: keep ``alpha`` as given; if False, entries below 1e-10 become 1e-10
+            (scikit-learn's ``force_alpha``).
         var_smoothing: Gaussian variance floor as a fraction of the largest variance.
         binarize: Bernoulli threshold (``x > binarize`` is 1); None if already 0/1.
         fit_prior: learn :math:`p(y)`; otherwise uniform (or ``class_prior``).
         class_prior: ``[C]`` fixed class probabilities.
-        random_state: int seed, ``None`` or a JAX key, used when ``sample`` gets no ``key``.
+        min_categories: categorical: the least number of categories per feature (an int, or
+            ``[D]`` ints), for categories absent from the training data.
+        norm: complement: normalise the weights (scikit-learn's ``norm``).
+        random_state: int seed, ``None``, a numpy ``RandomState``/``Generator`` or a JAX
+            key, used when ``sample`` gets no ``key``.
 
-    Attributes (after ``fit``): classes_, class_count_, class_log_prior_;
-    ``feature_log_prob_`` (categorical ``[C, D, K]`` padded with -inf, bernoulli /
-    multinomial ``[C, D]``), n_categories_ (categorical); theta_, var_, epsilon_ (gaussian);
-    total_count_ (multinomial: the rounded mean row total, used by ``sample``).
+    Attributes (after ``fit``): classes_, class_count_, class_log_prior_, class_prior_;
+    ``feature_log_prob_`` (categorical ``[C, D, K]`` padded with -inf, the others
+    ``[C, D]``); category_count_ (categorical: ``D`` arrays ``[C, K_j]``), n_categories_;
+    feature_count_ (bernoulli, multinomial, complement ``[C, D]``); theta_, var_, epsilon_
+    (gaussian); total_count_ (multinomial: the rounded mean row total, used by ``sample``).
+    Counts are weighted by ``sample_weight``.
     """
 
     _fitted_attributes = ("classes_",)
     _fit_call = "fit(X, y)"
+    _accepts_sparse = True  # made dense
 
     def __init__(
         self,
         kind: str = "categorical",
         *,
-        alpha: float = 1.0,
+        alpha=1.0,
+        force_alpha: bool = True,
         var_smoothing: float = 1e-9,
         binarize: float | None = 0.0,
         fit_prior: bool = True,
         class_prior=None,
+        min_categories=None,
+        norm: bool = False,
         random_state: int = 0,
     ):
         if kind not in KINDS:
             raise ValueError(f"kind={kind!r}; choose one of {KINDS}")
-        if not (alpha >= 0 and np.isfinite(alpha)):
-            raise ValueError(f"alpha={alpha!r}: must be a finite number >= 0")
+        check_alpha(alpha, kind)
         if not var_smoothing >= 0:
             raise ValueError(f"var_smoothing={var_smoothing!r}: must be >= 0")
-        self.kind, self.alpha, self.var_smoothing, self.binarize = (
-            kind,
-            alpha,
-            var_smoothing,
-            binarize,
-        )
+        self.kind, self.alpha, self.force_alpha = kind, alpha, force_alpha
+        self.var_smoothing, self.binarize = var_smoothing, binarize
         self.fit_prior, self.class_prior, self.random_state = fit_prior, class_prior, random_state
+        self.min_categories, self.norm = min_categories, norm
 
     # -- fitting ---------------------------------------------------------------------------
     def _features(self, X, *, fitting: bool) -> np.ndarray:
@@ -149,27 +188,89 @@ class NaiveBayes(Estimator):
                         f"fit (which saw 0..{self.n_categories_[column] - 1})"
                     )
             return x.astype(np.int32)
-        if self.kind == "multinomial" and (x < 0).any():
-            raise ValueError("X holds negative counts; multinomial naive Bayes needs counts >= 0")
+        if self.kind in ("multinomial", "complement") and (x < 0).any():
+            raise ValueError(f"X holds negative counts; {self.kind} naive Bayes needs counts >= 0")
         if self.kind == "bernoulli" and self.binarize is not None:
             x = (x > self.binarize).astype(x.dtype)
-        return x.astype(jax.dtypes.canonicalize_dtype(np.float64))
+        return x.astype(np.float64)
 
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Estimate the class prior and the per-class feature distributions; returns self.
 
         Args:
             X: ``[N, D]`` features (category indices, reals, 0/1 or counts by ``kind``).
             y: ``[N]`` class labels; None fits one class (the independent model).
+            sample_weight: ``[N]`` non-negative weights of the samples.
+        """
+        y = np.zeros(len(check_matrix(X)), np.int64) if y is None else np.asarray(y)
+        for name in ("classes_", "n_features_in_"):
+            self.__dict__.pop(name, None)
+        return self.partial_fit(X, y, classes=np.unique(y), sample_weight=sample_weight)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Add a batch to the counts (scikit-learn's ``partial_fit``); returns self.
+
+        Args:
+            X, y, sample_weight: as for :meth:`fit` (``y`` required).
+            classes: every class label, required on the first call.
         """
         x = self._features(X, fitting=True)
-        y = np.zeros(len(x), np.int64) if y is None else np.asarray(y)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
         if y.shape != (len(x),):
             raise ValueError(f"y has shape {y.shape}; pass one label per row of X ({len(x)},)")
-        self.classes_, labels = np.unique(y, return_inverse=True)
+        first = getattr(self, "classes_", None) is None
+        if first:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit")
+            self.classes_ = np.unique(classes)
+            self.n_features_in_ = x.shape[1]
+        elif x.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {x.shape[1]} features, but NaiveBayes is expecting "
+                f"{self.n_features_in_} features as input"
+            )
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            raise ValueError(f"y holds label {y[unknown][0]!r}, not among classes {self.classes_}")
+        weights = check_sample_weight(sample_weight, len(x), np.float64)
+        by_class = np.eye(len(self.classes_))[np.searchsorted(self.classes_, y)] * weights[:, None]
+        self._accumulate(x, by_class, first)
+        self._estimate()
+        return self
+
+    def _accumulate(self, x, by_class, first: bool) -> None:
+        num_classes, num_features = by_class.shape[1], x.shape[1]
+        if first:
+            self.class_count_ = np.zeros(num_classes)
+        if self.kind == "gaussian":
+            if first:
+                self.epsilon_ = self.var_smoothing * np.var(x, axis=0).max()
+                self.theta_ = np.zeros((num_classes, num_features))
+                self.var_ = np.zeros((num_classes, num_features)) + self.epsilon_
+            count, mean, var = weighted_mean_variance(x, by_class)
+            _, self.theta_, variance = merge_mean_variance(
+                self.class_count_, self.theta_, self.var_ - self.epsilon_, count, mean, var
+            )
+            self.var_ = variance + self.epsilon_
+        elif self.kind == "categorical":
+            seen = x.max(0).astype(np.int64) + 1
+            least = np.broadcast_to(np.asarray(self.min_categories or 0, np.int64), seen.shape)
+            previous = self.n_categories_ if not first else np.zeros_like(seen)
+            self.n_categories_ = np.maximum.reduce([previous, seen, least])
+            counts = self.category_count_ if not first else [np.zeros((num_classes, 0))] * len(seen)
+            self.category_count_ = [
+                np.pad(c, ((0, 0), (0, k - c.shape[1]))) + by_class.T @ np.eye(k)[x[:, j]]
+                for j, (c, k) in enumerate(zip(counts, self.n_categories_, strict=True))
+            ]
+        else:
+            if first:
+                self.feature_count_ = np.zeros((num_classes, num_features))
+            self.feature_count_ = self.feature_count_ + by_class.T @ x
+        self.class_count_ = self.class_count_ + by_class.sum(0)
+
+    def _estimate(self) -> None:
         num_classes = len(self.classes_)
-        onehot = np.eye(num_classes)[labels]  # [N, C]
-        self.class_count_ = onehot.sum(0)
         if self.class_prior is not None:
             prior = np.asarray(self.class_prior, np.float64)
             if prior.shape != (num_classes,) or abs(prior.sum() - 1) > 1e-6 or (prior < 0).any():
@@ -180,37 +281,26 @@ class NaiveBayes(Estimator):
             prior = self.class_count_ / self.class_count_.sum()
         else:
             prior = np.full(num_classes, 1.0 / num_classes)
+        self.class_prior_ = prior
         with np.errstate(divide="ignore"):
             self.class_log_prior_ = np.log(prior)
-            self._fit_features(x, onehot)
-        self.n_features_in_ = x.shape[1]
-        return self
-
-    def _fit_features(self, x, onehot):
-        alpha = self.alpha
+        if self.kind == "gaussian":
+            return
+        alpha = effective_alpha(
+            check_alpha(self.alpha, self.kind), self.n_features_in_, self.force_alpha
+        )
         if self.kind == "categorical":
-            self.n_categories_ = x.max(0).astype(np.int64) + 1
-            width = int(self.n_categories_.max())
-            counts = np.einsum("nc,ndk->cdk", onehot, np.eye(width)[x])
-            totals = self.class_count_[:, None, None] + alpha * self.n_categories_[None, :, None]
-            valid = np.arange(width)[None, None] < self.n_categories_[None, :, None]
-            self.feature_log_prob_ = np.where(valid, np.log((counts + alpha) / totals), -np.inf)
-        elif self.kind == "gaussian":
-            self.epsilon_ = self.var_smoothing * np.var(x.astype(np.float64), axis=0).max()
-            counts = self.class_count_[:, None]
-            self.theta_ = onehot.T @ x / counts
-            self.var_ = onehot.T @ (x - onehot @ self.theta_) ** 2 / counts + self.epsilon_
-        elif self.kind == "bernoulli":
-            counts = onehot.T @ x
-            self.feature_log_prob_ = np.log(
-                (counts + alpha) / (self.class_count_[:, None] + 2 * alpha)
+            self.feature_log_prob_ = categorical_log_prob(
+                self.category_count_, self.n_categories_, alpha
             )
-        else:
-            counts = onehot.T @ x
-            self.feature_log_prob_ = np.log(
-                (counts + alpha) / (counts.sum(1, keepdims=True) + alpha * x.shape[1])
+            return
+        self.feature_log_prob_ = discrete_log_prob(
+            self.kind, self.feature_count_, self.class_count_, alpha, self.norm
+        )
+        if self.kind == "multinomial":
+            self.total_count_ = max(
+                1, int(round(self.feature_count_.sum() / self.class_count_.sum()))
             )
-            self.total_count_ = max(1, int(round(float(x.sum(1).mean()))))
 
     def _params(self) -> dict:
         dtype = jax.dtypes.canonicalize_dtype(np.float64)
@@ -222,13 +312,21 @@ class NaiveBayes(Estimator):
             params["feature_log_prob"] = jnp.asarray(self.feature_log_prob_, dtype)
         return params
 
+    def _require_density(self, method: str) -> None:
+        if self.kind == "complement":
+            raise ValueError(
+                f"{method}() needs a density, and complement naive Bayes has none (its "
+                "weights only rank the classes); use kind='multinomial'"
+            )
+
     # -- inference -------------------------------------------------------------------------
     def _joint(self, X) -> jax.Array:
         params = self._params()
         x = self._features(X, fitting=False)
         if x.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {x.shape[1]} features; this model was fitted on {self.n_features_in_}"
+                f"X has {x.shape[1]} features, but NaiveBayes is expecting "
+                f"{self.n_features_in_} features as input"
             )
         return _joint_log_likelihood(self.kind, params, jnp.asarray(x))
 
@@ -256,12 +354,8 @@ class NaiveBayes(Estimator):
     @requires_fit
     def score_samples(self, X) -> np.ndarray:
         """``[N]`` :math:`\\log p(x)` (the generative density, classes summed out)."""
+        self._require_density("score_samples")
         return np.asarray(jax.nn.logsumexp(self._joint(X), axis=1))
-
-    @requires_fit
-    def score(self, X, y) -> float:
-        """Classification accuracy on ``(X, y)`` (scikit-learn's classifier score)."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
 
     @requires_fit
     def sample(self, n_samples: int = 1, *, key: jax.Array | None = None, total_count=None):
@@ -272,6 +366,7 @@ class NaiveBayes(Estimator):
             key: PRNG key; ``random_state`` by default.
             total_count: multinomial only: tokens per example (``total_count_`` by default).
         """
+        self._require_density("sample")
         params = self._params()
         if not isinstance(n_samples, int) or n_samples < 1:
             raise ValueError(f"n_samples={n_samples!r}: must be an int >= 1")

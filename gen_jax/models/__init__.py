@@ -2,7 +2,8 @@
 
 One package per family: ``mixture``, ``hmm``, ``pcfg``, ``lda``, ``bayesnet``,
 ``boltzmann`` (classical, with their EM statistics and exact inference), and
-``autoencoders``, ``gans``, ``autoregressive`` (Flax Linen modules). ``layers`` holds
+``autoencoders``, ``gans``, ``autoregressive``, ``sequence`` (recurrent text models),
+``transformers`` (Flax Linen modules). ``layers`` holds
 building blocks shared by families, ``classifiers`` the book's chapter-2 image classifiers.
 Training updates are in :mod:`gen_jax.algorithms`, estimators in :mod:`gen_jax.estimators`.
 """
@@ -19,6 +20,8 @@ from gen_jax.models import (
     lda,
     mixture,
     pcfg,
+    sequence,
+    transformers,
 )
 
 __all__ = [
@@ -33,4 +36,6 @@ __all__ = [
     "lda",
     "mixture",
     "pcfg",
+    "sequence",
+    "transformers",
 ]

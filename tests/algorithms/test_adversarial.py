@@ -68,8 +68,8 @@ def test_batch_norm_statistics_move_for_both_players():
     before = jax.tree.map(np.asarray, state)
     after, _ = jax.jit(step.update)(state, batch, jax.random.key(1))
     for player in ("gen", "disc"):
-        old = jax.tree.leaves(getattr(before, player).params["batch_stats"])
-        new = jax.tree.leaves(getattr(after, player).params["batch_stats"])
+        old = jax.tree.leaves(getattr(before, player).variables["batch_stats"])
+        new = jax.tree.leaves(getattr(after, player).variables["batch_stats"])
         assert all(not np.allclose(a, b) for a, b in zip(old, new, strict=True))
 
 

@@ -42,8 +42,20 @@ from tests.core.cases import (
 )
 from tests.core.pixelvae_cases import pixel_vae_step_and_batch
 from tests.core.sequence_cases import em_hmm_step, em_pcfg_step_and_batch, sequence_batch
+from tests.core.sequence_model_cases import (
+    language_model_step_and_batch,
+    question_generation_step_and_batch,
+)
+from tests.core.transformer_cases import (
+    bert_step_and_batch,
+    gpt_step_and_batch,
+    sequence_to_sequence_step_and_batch,
+)
 from tests.core.vae_rest_cases import face_vae_step, stacked_fine_tune_step
 
+# A case returns (step, batch), or (step, batch, layout) where layout(abstract_state, mesh)
+# gives the state's shardings (largest_axis_shardings for parameter sharding); the default
+# layout is state_shardings, replicated.
 REGISTRY = {
     "made_order_agnostic": made_step_and_batch,
     "pixelcnn_binary": pixelcnn_step_and_batch,
@@ -86,16 +98,21 @@ REGISTRY = {
         masked_labelled_image_batch(),
     ),
     "aae_semi_supervised": lambda: (semi_supervised_aae_step(), masked_labelled_image_batch()),
+    "gpt_next_token_parameter_sharded": gpt_step_and_batch,
+    "bert_masked_lm_padded": bert_step_and_batch,
+    "transformer_sequence_to_sequence": sequence_to_sequence_step_and_batch,
+    "recurrent_language_model_padded": language_model_step_and_batch,
+    "question_generator_padded": question_generation_step_and_batch,
 }
 
 
-def _run_updates(step, batch, num_devices, *, calls, start=None):
+def _run_updates(step, batch, num_devices, *, calls, start=None, layout=state_shardings):
     """Compile and run ``calls`` updates on ``num_devices``; from ``start`` when given
-    (placed with the mesh's state shardings), else from the compiled ``init``."""
+    (placed with the state shardings ``layout`` gives), else from the compiled ``init``."""
     mesh = make_mesh(num_devices)
     key = jax.random.key(0)
     abstract = jax.eval_shape(step.init, key, batch)
-    shardings = state_shardings(abstract, mesh)
+    shardings = layout(abstract, mesh)
     if start is None:
         state = compile_init(step.init, mesh=mesh, state_sharding=shardings)(key, batch)
     else:
@@ -128,9 +145,10 @@ def outcome(request):
     Both runs start from the same state (``init`` compiled on 1 device; the experiments'
     tests compile it on 8), so that the comparison is about the update alone.
     """
-    step, batch = REGISTRY[request.param]()
-    on_one = _run_updates(step, batch, 1, calls=1)
-    on_eight = _run_updates(step, batch, 8, calls=2, start=on_one["start"])
+    step, batch, *custom_layout = REGISTRY[request.param]()
+    layout = custom_layout[0] if custom_layout else state_shardings
+    on_one = _run_updates(step, batch, 1, calls=1, layout=layout)
+    on_eight = _run_updates(step, batch, 8, calls=2, start=on_one["start"], layout=layout)
     return on_one, on_eight
 
 

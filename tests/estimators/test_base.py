@@ -150,10 +150,24 @@ def test_none_draws_fresh_keys():
     assert not np.array_equal(_key_data(first), _key_data(second))
 
 
-@pytest.mark.parametrize("bad", [True, 1.5, "0", np.random.RandomState(0)])
+@pytest.mark.parametrize("bad", [True, 1.5, "0"])
 def test_other_random_states_are_refused_by_name(bad):
     with pytest.raises(TypeError, match="random_state=.*pass an int seed, None"):
         key_from_random_state(bad)
+
+
+@pytest.mark.parametrize("make", [np.random.RandomState, np.random.default_rng])
+def test_a_numpy_generator_gives_a_key_from_a_seed_it_draws(make):
+    first = _key_data(key_from_random_state(make(0)))
+    np.testing.assert_array_equal(first, _key_data(key_from_random_state(make(0))))
+    generator = make(0)
+    key_from_random_state(generator)
+    assert not np.array_equal(first, _key_data(key_from_random_state(generator)))  # advanced
+    x = _two_blobs()
+    fitted = GaussianMixture(2, random_state=make(0)).fit(x)
+    np.testing.assert_allclose(
+        fitted.means_, GaussianMixture(2, random_state=make(0)).fit(x).means_
+    )
 
 
 def test_fit_uses_the_key_when_given_else_random_state():

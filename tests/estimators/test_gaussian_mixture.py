@@ -206,7 +206,7 @@ def test_bad_input_gives_clear_errors(kwargs, x, match):
         (dict(init_params="x"), "init_params"),
         (dict(n_components=0), "n_components"),
         (dict(reg_covar=-1.0), "reg_covar"),
-        (dict(max_iter=0), "max_iter"),
+        (dict(max_iter=-1), "max_iter"),
     ],
 )
 def test_bad_hyperparameters_are_named(kwargs, match):

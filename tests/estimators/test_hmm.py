@@ -217,3 +217,24 @@ def test_bad_input_gives_clear_errors():
         GaussianHMM(2, params="stx")
     with pytest.raises(ValueError, match="states holds symbol 3"):
         MarkovChain(3).fit([0, 1, 3])
+
+
+def test_sample_with_integer_means_gives_floats():
+    """Regression (issue 27): integer ``means_`` crashed ``sample`` with a dtype error."""
+    model = _set(GaussianHMM(3), startprob_=START, transmat_=TRANSMAT, covars_=COVARS["diag"])
+    model.means_ = np.array([[0, 0], [3, 3], [-3, 2]])
+    x, states = model.sample(5, key=jax.random.key(0))
+    assert x.dtype.kind == "f" and x.shape == (5, 2) and states.shape == (5,)
+    assert np.isfinite(model.score(x))
+
+
+def test_a_constant_column_fits_with_full_covariances():
+    """Regression (issue 27): full covariances failed with a FloatingPointError once a
+    state lost its mass on data with a constant column (where, after 30 iterations,
+    hmmlearn's full covariances fail too); that state now keeps its initial covariance."""
+    rng = np.random.default_rng(0)
+    x = np.c_[rng.normal(size=(200, 2)), np.ones(200)]
+    ours = GaussianHMM(2, covariance_type="full", n_iter=30, tol=0.0).fit(x, [100, 100])
+    assert all(np.isfinite(getattr(ours, name)).all() for name in ("means_", "covars_"))
+    np.testing.assert_allclose(ours.means_[:, 2], 1.0, rtol=1e-5)
+    assert np.isfinite(ours.score(x, [100, 100]))

@@ -252,3 +252,33 @@ def test_bad_input_gives_clear_errors(corpus, fitted):
         LatentDirichletAllocation(K, method="gibbs").fit(train + 0.5)
     with pytest.raises(ValueError, match="components_init"):
         LatentDirichletAllocation(K, components_init=np.ones((K, 5))).fit(train)
+
+
+@pytest.mark.parametrize("method", ["batch", "online"])
+def test_bound_and_unnormalised_transform_match_sklearn(corpus, fitted, method):
+    ours, peer = fitted[method]
+    assert ours.bound_ == pytest.approx(peer.bound_, rel=0.03)
+    test = corpus[1]
+    np.testing.assert_allclose(
+        ours.transform(test, normalize=False).sum(1),
+        peer.transform(test, normalize=False).sum(1),
+        rtol=1e-5,
+    )  # the sum of gamma_d is alpha K plus the words of d, whatever the topics
+
+
+def test_evaluate_every_prints_sklearns_lines_and_stops_on_perp_tol(corpus, capsys):
+    train = corpus[0]
+    settings = dict(doc_topic_prior=ALPHA, topic_word_prior=ETA, max_iter=4, verbose=1)
+    ours = LatentDirichletAllocation(
+        K, components_init=sklearn_init(), evaluate_every=2, **settings
+    ).fit(train)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "iteration: 1 of max_iter: 4"
+    assert lines[1].startswith("iteration: 2 of max_iter: 4, perplexity: ")
+    assert len(lines) == 4 and ours.n_iter_ == 4
+    assert float(lines[3].split()[-1]) == pytest.approx(ours.bound_, rel=1e-4)
+    settings.update(max_iter=8, perp_tol=1e9)  # the second evaluation stops the fit
+    stopped = LatentDirichletAllocation(
+        K, components_init=sklearn_init(), evaluate_every=2, **settings
+    ).fit(train)
+    assert stopped.n_iter_ == 4 and len(capsys.readouterr().out.splitlines()) == 4

@@ -78,3 +78,18 @@ def test_bad_input_gives_clear_errors():
     model = NaiveBayes("categorical").fit([[0, 1], [1, 0]], [0, 1])
     with pytest.raises(ValueError, match="unseen in fit"):
         model.predict([[2, 0]])
+
+
+@pytest.mark.parametrize("kind", ["bernoulli", "multinomial"])
+def test_alpha_zero_gives_exact_posteriors_not_nan(kind):
+    """Regression (issue 27): ``alpha=0`` gave NaN for Bernoulli features and for
+    multinomial rows with a zero count; a class that gives a present feature (or an absent
+    Bernoulli one) zero probability now has posterior exactly 0."""
+    x = np.array([[1, 0, 1], [1, 1, 0], [0, 0, 1], [0, 1, 1]])
+    if kind == "multinomial":
+        x = np.array([[2, 0, 1], [3, 0, 0], [0, 2, 1], [0, 1, 3]])
+    y = np.array([0, 0, 1, 1])
+    model = NaiveBayes(kind, alpha=0.0).fit(x, y)
+    proba = model.predict_proba(x)
+    np.testing.assert_array_equal(proba, np.eye(2)[y])
+    np.testing.assert_array_equal(model.predict(x), y)
