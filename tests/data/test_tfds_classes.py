@@ -63,14 +63,14 @@ def test_bad_classes_are_named(mock_tfds, tmp_path, name, classes, match):
 
 def test_wgan_horses_full_variant_reads_horses_from_train_and_test(mock_tfds, tmp_path):
     from gen_jax import launcher
+    from gen_jax.data import load_split
 
     config = launcher.get_config("wgan_horses", "full")
-    _load = launcher.experiment_module("wgan_horses", "train")._load
     config.data.data_dir = str(tmp_path)
     with mock_tfds(num_examples=40) as tfds:
         raw = tfds.data_source("cifar10", split="train+test", download=False)
         horses = sum(int(raw[i]["label"] == 7) for i in range(len(raw)))
-        source = _load(config.data, config.data.split)
+        source = load_split(config.data, config.data.split, value_range=(-1.0, 1.0))
         batch = source[np.arange(min(4, len(source)))]
     assert len(source) == horses > 0
     assert batch["image"].shape[1:] == (32, 32, 3) and np.all(batch["label"] == 7)
