@@ -122,6 +122,7 @@ def fit(
     workdir: str | os.PathLike | None = None,
     seed: int = 0,
     mesh: Mesh | None = None,
+    state_sharding: str | Callable[[Any, Mesh], Any] = "replicated",
     log_every: int = 100,
     checkpoint_every: int | None = None,
     keep_checkpoints: int = 3,
@@ -143,6 +144,11 @@ def fit(
             ``checkpoints/``. ``None`` keeps everything in memory (no resume).
         seed: the run's root seed; a resumed run must use the one it was started with.
         mesh: devices to train on; all visible devices by default.
+        state_sharding: how the state lies on the mesh: ``"replicated"`` (data parallel),
+            ``"fsdp"`` (every parameter and optimiser moment split over the devices along
+            its largest divisible axis; for models whose state does not fit one device), or
+            a function ``(abstract_state, mesh) -> shardings``. Checkpoints restore into
+            the same layout, and the result equals the replicated one to float round-off.
         log_every: write metrics (window means) every this many steps.
         checkpoint_every: save every this many steps and at the end; ``None`` saves only
             at the end (when ``workdir`` is given).
@@ -177,7 +183,7 @@ def fit(
     # The global example batch: with several processes each peeks at its own slice.
     example = sharding_lib.shard_batch(data.peek(), batch_sharding)
     abstract_state = jax.eval_shape(step.init, init_key, example)
-    state_sharding = sharding_lib.state_shardings(abstract_state, mesh)
+    state_sharding = sharding_lib.resolve_state_shardings(state_sharding)(abstract_state, mesh)
 
     checkpointer = writer = None
     resumed_from = None

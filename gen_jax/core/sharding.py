@@ -99,6 +99,24 @@ def largest_axis_shardings(abstract_state: Any, mesh: Mesh) -> Any:
     return jax.tree.map(shard, abstract_state)
 
 
+STATE_SHARDINGS = {"replicated": state_shardings, "fsdp": largest_axis_shardings}
+"""Named state layouts for ``fit(state_sharding=...)`` and experiment configs: ``"replicated"``
+(data parallel) and ``"fsdp"`` (parameters and optimiser moments split over the devices)."""
+
+
+def resolve_state_shardings(layout: Any) -> Any:
+    """The state-sharding function for ``layout``: a name in ``STATE_SHARDINGS`` or a callable
+    ``(abstract_state, mesh) -> shardings`` (returned as it is)."""
+    if callable(layout):
+        return layout
+    if layout not in STATE_SHARDINGS:
+        raise ValueError(
+            f"state_sharding={layout!r}: use one of {sorted(STATE_SHARDINGS)} or a function "
+            "(abstract_state, mesh) -> shardings"
+        )
+    return STATE_SHARDINGS[layout]
+
+
 def abstract_with_shardings(abstract_state: Any, shardings: Any) -> Any:
     """Attach shardings to an abstract state: ``ShapeDtypeStruct`` leaves with ``sharding``."""
     return jax.tree.map(

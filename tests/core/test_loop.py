@@ -84,6 +84,20 @@ def test_checkpoint_saved_on_eight_devices_restores_on_one(uninterrupted):
     _assert_same(_params(state), expected)
 
 
+def test_fsdp_state_sharding_trains_and_resumes_like_the_replicated_state(uninterrupted, tmp_path):
+    _, expected = uninterrupted
+    _fit_vae(tmp_path, num_steps=4, state_sharding="fsdp")
+    resumed = _fit_vae(tmp_path, state_sharding="fsdp")
+    assert resumed.resumed_from == 4
+    kernels = [leaf for leaf in jax.tree.leaves(resumed.state.params) if leaf.ndim == 2]
+    assert all(not leaf.sharding.is_fully_replicated for leaf in kernels)
+    trained = jax.tree.leaves(_params(resumed.state))
+    for a, b in zip(trained, jax.tree.leaves(expected), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="state_sharding='zero'"):
+        _fit_vae(None, num_steps=1, state_sharding="zero")
+
+
 def _nan_after(bad_step):
     """A one-parameter Step whose loss turns NaN from update ``bad_step`` on."""
     optimizer = optax.sgd(0.1)
