@@ -185,7 +185,7 @@ def flax_to_torch(model: _Twin, params: dict[str, Any]) -> dict[str, np.ndarray]
         else:  # lax's transposed convolution does not flip the kernel; PyTorch's does
             kernel = np.transpose(np.flip(kernel, axis=(0, 1)), (2, 3, 0, 1))
         tensors[f"{prefix}.weight"], tensors[f"{prefix}.bias"] = kernel, leaves["bias"]
-    return {name: np.array(value, np.float32, order="C") for name, value in tensors.items()}
+    return {name: np.array(value, order="C") for name, value in tensors.items()}
 
 
 def load_flax_variables(model: _Twin, variables: dict[str, Any]) -> None:

@@ -264,7 +264,8 @@ def prepare_step(
 
     Returns:
         A :class:`PreparedStep` whose ``info`` has ``batch_size``, ``trace_lower_s``,
-        ``compile_s``, ``first_step_s``, ``state_donated``, ``backend``, ``num_devices``.
+        ``compile_s``, ``first_step_s``, ``state_donated``, ``backend``, ``num_devices``
+        and ``flops_per_step`` (XLA's cost analysis; ``None`` where unavailable).
     """
     batch_size = _batch_size(batch)
     init_key, run_key = jax.random.split(jax.random.key(seed))
@@ -310,6 +311,7 @@ def prepare_step(
         "state_donated": state_donated,
         "backend": jax.default_backend(),
         "num_devices": num_devices,
+        "flops_per_step": compiled_flops(compiled),
     }
     return PreparedStep(compiled, state, batch, step_keys[1:], info)
 
@@ -439,6 +441,49 @@ def _to_json(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
+# Dense peak arithmetic rates (FLOP/s) by JAX device kind, from the vendors' data sheets:
+# float32 on the CUDA cores (the benchmarks compute in float32 at "highest" matmul
+# precision, so TF32/bf16 tensor-core peaks would overstate what is reachable).
+PEAK_FLOPS_FLOAT32 = {
+    "NVIDIA H200": 67e12,
+    "NVIDIA H100 80GB HBM3": 67e12,
+    "NVIDIA A100-SXM4-80GB": 19.5e12,
+    "NVIDIA A100-SXM4-40GB": 19.5e12,
+}
+
+
+def compiled_flops(compiled) -> float | None:
+    """XLA's count of floating-point operations in one call of a compiled executable."""
+    try:
+        analysis = compiled.cost_analysis()
+    except (NotImplementedError, RuntimeError):
+        return None
+    if isinstance(analysis, list | tuple):
+        analysis = analysis[0] if analysis else None
+    flops = (analysis or {}).get("flops")
+    return float(flops) if flops and flops > 0 else None
+
+
+def add_model_flops_utilization(payload: Any, peak_flops: float | None) -> None:
+    """Add ``model_flops_per_s`` (and ``mfu`` when the peak is known) beside every timing.
+
+    Every dict in ``payload`` holding both ``flops_per_step`` (from :func:`prepare_step`)
+    and ``steps_per_s`` gets the achieved rate at the median step time, and its fraction of
+    ``peak_flops`` (model FLOPs utilisation).
+    """
+    if isinstance(payload, dict):
+        if payload.get("flops_per_step") and "steps_per_s" in payload:
+            rate = payload["flops_per_step"] * payload["steps_per_s"]["median"]
+            payload["model_flops_per_s"] = rate
+            if peak_flops:
+                payload["mfu"] = rate / peak_flops
+        for value in payload.values():
+            add_model_flops_utilization(value, peak_flops)
+    elif isinstance(payload, list):
+        for value in payload:
+            add_model_flops_utilization(value, peak_flops)
+
+
 def results_dir() -> Path:
     """Where results go: ``$GEN_JAX_BENCHMARK_RESULTS`` if set, else ``benchmarks/results``.
 
@@ -461,6 +506,10 @@ def write_result(name: str, payload: dict[str, Any]) -> Path:
     """
     if not name or not all(char.isalnum() or char in "-_" for char in name):
         raise ValueError(f"name={name!r}: use letters, digits, '-' and '_' only, e.g. 'vae_step'")
+    peak = PEAK_FLOPS_FLOAT32.get(jax.devices()[0].device_kind)
+    add_model_flops_utilization(payload, peak)
+    if peak:
+        payload.setdefault("peak_flops_float32", peak)
     directory = results_dir()
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.json"

@@ -41,6 +41,7 @@ from benchmarks.gpt_torch import (
     torch_gpt_for,
     torch_next_token_loss,
 )
+from benchmarks.vae_step import configure_gpu_precision
 from gen_jax.algorithms.transformer import gpt_adamw, make_next_token_step
 from gen_jax.core.step import compile_step
 from gen_jax.data import BatchIterator
@@ -87,16 +88,19 @@ def compare_training(args, model: GPT, params, batch: np.ndarray) -> dict[str, A
     prepared = harness.prepare_step(
         step, {"tokens": batch}, num_calls=args.warmup + args.steps, seed=args.seed
     )
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     peer = torch_gpt_for(model)
     copy_gen_jax_weights(params, peer)
+    peer.to(device)
     optimizer = torch_optimizer(peer)
-    tokens = torch.from_numpy(batch).long()
+    tokens = torch.from_numpy(batch).long().to(device)
+    synchronize = torch.cuda.synchronize if device.type == "cuda" else lambda: None
     timings = harness.time_callables(
         {"gen_jax": prepared, "torch": lambda: torch_train_step(peer, optimizer, tokens)},
         num_steps=args.steps,
         warmup=args.warmup,
         rounds=min(args.rounds, args.steps),
-        syncs={"torch": lambda _: None},
+        syncs={"torch": lambda _: synchronize()},
     )
     tokens_per_step = batch.shape[0] * (batch.shape[1] - 1)
     rates = {name: timings[name]["steps_per_s"]["median"] * tokens_per_step for name in timings}
@@ -105,6 +109,8 @@ def compare_training(args, model: GPT, params, batch: np.ndarray) -> dict[str, A
         "ratio": rates["gen_jax"] / rates["torch"],
         "compile_s": prepared.info["compile_s"],
         "torch_threads": torch.get_num_threads(),
+        "torch_device": device.type,
+        "gen_jax": {**timings["gen_jax"], **prepared.report()},
     }
 
 
@@ -187,6 +193,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    precision = configure_gpu_precision(allow_tf32=False)
     torch.set_num_threads(args.torch_threads or harness.machine_description()["usable_cores"])
     load_before = harness.machine_description()["load_average"]
     vocabulary, windows, blocks = corpus(args.block_size, args.held_out_characters)
@@ -221,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "machine": harness.machine_description(),
         "load_average_before": load_before,
         "config": vars(args),
+        "gpu_precision": precision,
         "vocabulary_size": vocabulary.size,
         "check": check,
         "training": training,
@@ -242,7 +250,11 @@ def summary_rows(result: dict[str, Any]) -> list[dict[str, str]]:
             "case": f"char GPT training ({size}, batch {config['batch_size']})",
             "gen_jax": f"{training['tokens_per_s']['gen_jax']:,.0f} tokens/s",
             "peer": f"torch {training['tokens_per_s']['torch']:,.0f} tokens/s "
-            f"({training['torch_threads']} threads)",
+            + (
+                "(GPU)"
+                if training.get("torch_device") == "cuda"
+                else f"({training['torch_threads']} threads)"
+            ),
             "ratio": f"{training['ratio']:.2f}",
         },
         {
