@@ -11,6 +11,7 @@ Command:
     gen-jax run qa_generation                   # the demo variant
     gen-jax run qa_generation:full --config.data.train_path=.../train.csv \\
         --config.data.test_path=.../test.csv --config.data.glove_path=.../glove.6B.100d.txt
+    gen-jax run qa_generation:full --config.data.source=squad     # tfds squad, prepared
 
 Variants:
     tiny: 4 tagger units, 4 steps; seconds (tests).
@@ -19,8 +20,10 @@ Variants:
         verb; 10 % held out), the book's sizes (100-d embedding, GRU 100 x 2, GRU 200),
         Adam 1e-3, batch 32, 1,500 steps (1,041,702 parameters at the 1,665-word
         vocabulary); a few minutes on a 2-core CPU.
-    full: NewsQA CSV files and GloVe 6B 100d vectors from user paths, documents of 200
-        tokens, a 10,000-word vocabulary (the book: 9,984), 20,000 steps; for a GPU.
+    full: NewsQA CSV files and GloVe 6B 100d vectors from user paths (or, with
+        ``data.source="squad"``, tfds ``squad``: train / validation, needs the prepared data
+        set in ``data.data_dir`` or $TFDS_DATA_DIR), documents of 200 tokens, a 10,000-word
+        vocabulary (the book: 9,984), 20,000 steps; for a GPU.
 
 Expected result (demo, measured): span token F1 0.966 and question exact match 0.287 on
 the 94 held-out questions after 1,500 steps (363 s at a load average of 9 with another demo
@@ -49,6 +52,7 @@ def get_config(variant: str = "demo") -> ConfigDict:
         source="pydoc",
         train_path="",
         test_path="",
+        data_dir="",
         glove_path="",
         held_out_fraction=0.1,
         max_vocabulary=10_000,

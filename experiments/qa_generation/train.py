@@ -22,6 +22,7 @@ from gen_jax.data.question_answering import (
     pydoc_question_answers,
     question_answer_arrays,
     question_vocabulary,
+    squad_question_answers,
 )
 from gen_jax.models.sequence import QuestionGenerator, greedy_questions
 from gen_jax.viz import write_report
@@ -38,7 +39,13 @@ def load_examples(data: ConfigDict):
         return [examples[i] for i in order[:cut]], [examples[i] for i in order[cut:]]
     if data.source == "newsqa":
         return newsqa_question_answers(data.train_path), newsqa_question_answers(data.test_path)
-    raise ValueError(f"data.source={data.source!r}; choose 'pydoc' or 'newsqa'")
+    if data.source == "squad":
+        options = dict(data_dir=data.data_dir or None, max_document_length=data.max_document_length)
+        return (
+            squad_question_answers("train", **options),
+            squad_question_answers("validation", **options),
+        )
+    raise ValueError(f"data.source={data.source!r}; choose 'pydoc', 'newsqa' or 'squad'")
 
 
 def evaluate(model, params, arrays, vocabulary, max_question_length, batch_size):

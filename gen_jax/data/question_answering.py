@@ -9,7 +9,9 @@ about the answer. Sources:
   the verb and the question "what is|are <subject> ?";
 - :func:`newsqa_question_answers`: Maluuba NewsQA CSV files the user gives (columns
   ``story_id, story_text, question, answer_token_ranges``; pre-tokenised text split on
-  spaces, documents cut at 200 tokens and spans reaching past the cut dropped).
+  spaces, documents cut at 200 tokens and spans reaching past the cut dropped);
+- :func:`squad_question_answers`: tfds ``squad`` (SQuAD 1.1; its character offsets turned
+  into token ranges of the same tokeniser as the pydoc set, documents cut the same way).
 
 :func:`question_vocabulary` builds the book's vocabulary (``<PAD>, <UNK>, <START>,
 <END>``, then question words, then document words), :func:`load_glove_vectors` its
@@ -17,6 +19,7 @@ embedding rows from a GloVe text file, and :func:`question_answer_arrays` the pa
 arrays the Step reads.
 
 References:
+    Rajpurkar et al. (2016), SQuAD: 100,000+ Questions for Machine Comprehension of Text.
     Trischler et al. (2017), NewsQA: A Machine Comprehension Dataset, arXiv:1611.09830.
     Pennington, Socher & Manning (2014), GloVe: Global Vectors for Word Representation.
     Foster (2019), Generative Deep Learning, ch. 6.
@@ -35,9 +38,10 @@ from pathlib import Path
 
 import numpy as np
 
-from gen_jax.data.errors import DatasetUnavailableError
+from gen_jax.data.errors import DatasetUnavailableError, tfds_how_to
 from gen_jax.data.pydoc_text import pydoc_topics_text
 from gen_jax.data.text import TokenVocabulary
+from gen_jax.data.tfds_source import default_tfds_data_dir
 
 __all__ = [
     "QUESTION_SPECIALS",
@@ -47,6 +51,7 @@ __all__ = [
     "pydoc_question_answers",
     "question_answer_arrays",
     "question_vocabulary",
+    "squad_question_answers",
 ]
 
 QUESTION_SPECIALS = ("<PAD>", "<UNK>", "<START>", "<END>")
@@ -140,6 +145,55 @@ def newsqa_question_answers(path: str | os.PathLike, *, max_document_length: int
     return [
         QuestionAnswer(document, spans[0], tuple(sorted(answers_by_story[story])), tuple(question))
         for story, document, spans, question in rows
+    ]
+
+
+def _text(value) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else str(value)
+
+
+def squad_question_answers(
+    split: str, *, data_dir: str | os.PathLike | None = None, max_document_length: int = 200
+) -> list[QuestionAnswer]:
+    """The examples of a split of tfds ``squad`` (``"train"``: 87,599; ``"validation"``).
+
+    Each question's first answer is its span: the tokens of the context before the answer's
+    character offset give its start, the answer's own tokens its length. Every answer of
+    every question about the same context is a tagger positive. Documents are cut at
+    ``max_document_length`` tokens and answers reaching past the cut are dropped.
+
+    Raises:
+        DatasetUnavailableError: the data set is not prepared in ``data_dir``.
+    """
+    import tensorflow_datasets as tfds
+
+    data_dir = os.fspath(data_dir) if data_dir else default_tfds_data_dir()
+    try:
+        source = tfds.data_source("squad", split=split, data_dir=data_dir, download=False)
+    except (FileNotFoundError, NotImplementedError, tfds.core.DatasetNotFoundError) as error:
+        raise DatasetUnavailableError("squad", data_dir, tfds_how_to("squad", data_dir)) from error
+    rows = []
+    for index in range(len(source)):
+        example = source[index]
+        context = _text(example["context"])
+        document = tuple(_words(context)[:max_document_length])
+        spans = []
+        for text, offset in zip(
+            example["answers"]["text"], example["answers"]["answer_start"], strict=False
+        ):
+            start = len(_words(context[: int(offset)]))
+            end = start + len(_words(_text(text)))
+            if start < end <= len(document):
+                spans.append((start, end))
+        question = tuple(_words(_text(example["question"])))
+        if spans and question:
+            rows.append((context, document, spans[0], spans, question))
+    answers_by_context = defaultdict(set)
+    for context, _, _, spans, _ in rows:
+        answers_by_context[context].update(spans)
+    return [
+        QuestionAnswer(document, span, tuple(sorted(answers_by_context[context])), question)
+        for context, document, span, _, question in rows
     ]
 
 

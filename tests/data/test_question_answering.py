@@ -11,6 +11,7 @@ from gen_jax.data.question_answering import (
     pydoc_question_answers,
     question_answer_arrays,
     question_vocabulary,
+    squad_question_answers,
 )
 
 
@@ -60,3 +61,49 @@ def test_vocabulary_arrays_and_glove_rows(tmp_path):
     assert found == 1 and vectors.shape == (len(vocabulary), 3)
     np.testing.assert_array_equal(vectors[vocabulary.id("cat")], [1, 2, 3])
     assert np.abs(vectors[0]).max() < 0.2
+
+
+def test_squad_character_offsets_become_token_spans(monkeypatch, tmp_path):
+    tfds = pytest.importorskip("tensorflow_datasets")
+    context = "The Normans were a people who, in the 10th century, gave their name to Normandy."
+    examples = [
+        {
+            "context": context.encode(),
+            "question": b"Who gave their name to Normandy?",
+            "answers": {"text": [b"The Normans"], "answer_start": [0]},
+        },
+        {
+            "context": context.encode(),
+            "question": b"In what century?",
+            "answers": {"text": [b"10th century", b"the 10th"], "answer_start": [38, 34]},
+        },
+        {  # the answer lies past a cut at five tokens
+            "context": b"a b c d e f",
+            "question": b"which?",
+            "answers": {"text": [b"f"], "answer_start": [10]},
+        },
+    ]
+    monkeypatch.setattr(tfds, "data_source", lambda name, **options: examples)
+    first, second, last = squad_question_answers("train", data_dir=tmp_path)
+    assert last.answer == (5, 6)
+    assert first.document[slice(*first.answer)] == ("the", "normans")
+    assert first.question == ("who", "gave", "their", "name", "to", "normandy", "?")
+    assert second.document[slice(*second.answer)] == ("10th", "century")
+    assert set(second.all_answers) == set(first.all_answers) == {(0, 2), (9, 11), (8, 10)}
+    cut = squad_question_answers("train", data_dir=tmp_path, max_document_length=5)
+    assert [example.answer for example in cut] == [(0, 2)]
+
+
+def test_squad_on_mocked_tfds_gives_spans_inside_their_documents(mock_tfds, tmp_path):
+    with mock_tfds(num_examples=6):
+        examples = squad_question_answers("validation", data_dir=tmp_path)
+    for example in examples:
+        start, end = example.answer
+        assert 0 <= start < end <= len(example.document) and example.question
+        assert example.answer in example.all_answers
+
+
+def test_missing_squad_says_how_to_get_it(tmp_path):
+    pytest.importorskip("tensorflow_datasets")
+    with pytest.raises(DatasetUnavailableError, match="squad"):
+        squad_question_answers("train", data_dir=tmp_path)
