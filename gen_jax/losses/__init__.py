@@ -16,9 +16,14 @@ from gen_jax.losses.adversarial import (
 )
 from gen_jax.losses.divergences import gaussian_kl, gaussian_kl_between
 from gen_jax.losses.likelihoods import bernoulli_log_prob, gaussian_log_prob, mean_squared_error
+from gen_jax.losses.style import content_loss, gram_matrix, style_loss, total_variation_loss
 
 __all__ = [
     "bernoulli_log_prob",
+    "content_loss",
+    "gram_matrix",
+    "style_loss",
+    "total_variation_loss",
     "discriminator_loss",
     "gaussian_kl",
     "gaussian_kl_between",

@@ -51,6 +51,7 @@ from tests.core.transformer_cases import (
     gpt_step_and_batch,
     sequence_to_sequence_step_and_batch,
 )
+from tests.core.translation_cases import cyclegan_step, unpaired_image_batch
 from tests.core.vae_rest_cases import face_vae_step, stacked_fine_tune_step
 
 # A case returns (step, batch), or (step, batch, layout) where layout(abstract_state, mesh)
@@ -103,6 +104,11 @@ REGISTRY = {
     "transformer_sequence_to_sequence": sequence_to_sequence_step_and_batch,
     "recurrent_language_model_padded": language_model_step_and_batch,
     "question_generator_padded": question_generation_step_and_batch,
+    "cyclegan_unet_book_pool": lambda: (cyclegan_step("unet"), unpaired_image_batch()),
+    "cyclegan_resnet_paper_pool_decay": lambda: (
+        cyclegan_step("resnet"),
+        unpaired_image_batch(size=8),
+    ),
 }
 
 
