@@ -16,7 +16,9 @@ $(STAMP): setup.cfg pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The tour prints its expected duration first and the index as a file:// URL last.
 demo: $(STAMP)
+	@echo "make demo: one quick experiment per model family into runs/demo, on this CPU"
 	$(BIN)/gen-jax tour --workdir runs/demo
 
 # --durations lists the slowest tests; GEN_JAX_TEST_CACHE=DIR reuses compilations across runs.

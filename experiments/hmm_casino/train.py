@@ -151,17 +151,59 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     return final
 
 
+# One colour per meaning, across both figures.
+COLOURS = {
+    "loaded die": "0.85",
+    "roll": "k",
+    "posterior": "tab:blue",
+    "viterbi": "tab:orange",
+    "fair": "tab:green",
+    "loaded": "tab:red",
+    "fitted": "tab:purple",
+    "true": "k",
+}
+
+
 def _plot_decoding(path, rolls, dice, decoded, posterior, num_rolls) -> Path:
+    """Rolls over the die used (top, axis "face"); with a fit, P(loaded | rolls) and the
+    Viterbi path on their own probability axis below."""
     steps = np.arange(min(num_rolls, len(rolls)))
-    figure = Figure(figsize=(11, 3.2))
-    axis = figure.add_subplot()
-    axis.fill_between(steps, 0, 7, where=dice[steps] == 1, color="0.85", step="mid", label="loaded")
-    axis.plot(steps, rolls[steps, 0] + 1, ".", color="k", markersize=3, label="roll")
+    loaded = dice[steps] == 1
+    panels = 1 if decoded is None else 2
+    figure = Figure(figsize=(11, 2.4 + 1.6 * (panels - 1)))
+    axes = figure.subplots(panels, 1, sharex=True, squeeze=False)[:, 0]
+    faces = axes[0]
+    faces.fill_between(
+        steps, 0, 7, where=loaded, color=COLOURS["loaded die"], step="mid", label="loaded die used"
+    )
+    faces.plot(steps, rolls[steps, 0] + 1, ".", color=COLOURS["roll"], markersize=3, label="roll")
+    faces.set(ylabel="face", ylim=(0, 7.2), yticks=range(1, 7), xlim=(0, steps[-1]))
+    faces.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
     if decoded is not None:
-        axis.plot(steps, 0.5 + 6 * decoded[steps], color="tab:red", lw=1.2, label="Viterbi")
-        axis.plot(steps, 0.5 + 6 * posterior[steps], color="tab:blue", lw=0.8, label="P(loaded)")
-    axis.set(xlabel="roll", ylabel="face", ylim=(0, 7.2), xlim=(0, steps[-1]))
-    axis.legend(loc="upper right", fontsize=7, ncol=4)
+        probability = axes[1]
+        probability.fill_between(
+            steps,
+            0,
+            1.05,
+            where=loaded,
+            color=COLOURS["loaded die"],
+            step="mid",
+            label="loaded die used",
+        )
+        probability.plot(
+            steps, posterior[steps], color=COLOURS["posterior"], lw=0.9, label="P(loaded | rolls)"
+        )
+        probability.step(
+            steps,
+            decoded[steps],
+            where="mid",
+            color=COLOURS["viterbi"],
+            lw=1.2,
+            label="Viterbi path (1 = loaded)",
+        )
+        probability.set(ylabel="P(loaded)", ylim=(-0.05, 1.05), yticks=(0, 0.5, 1))
+        probability.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7)
+    axes[-1].set(xlabel="roll")
     figure.tight_layout()
     return save_figure_png(path, figure)
 
@@ -171,15 +213,37 @@ def _plot_parameters(path, model, truth) -> Path:
     axes = figure.subplots(1, 2)
     faces = np.arange(1, 7)
     for state, name in enumerate(("fair", "loaded")):
-        axes[0].bar(faces + 0.2 * (2 * state - 1), model.emissionprob_[state], 0.4, label=name)
-        axes[0].step(faces, truth.emissionprob_[state], where="mid", color="k", lw=0.8)
-    axes[0].set(title="P(face | die): fitted bars, true lines", xlabel="face")
+        axes[0].bar(
+            faces + 0.2 * (2 * state - 1),
+            model.emissionprob_[state],
+            0.4,
+            label=f"{name}, fitted",
+            color=COLOURS[name],
+        )
+        axes[0].step(
+            faces,
+            truth.emissionprob_[state],
+            where="mid",
+            color=COLOURS["true"],
+            lw=0.8,
+            label="true" if state else None,
+        )
+    axes[0].set(title="P(face | die): fitted bars, true lines", xlabel="face", ylabel="probability")
     axes[0].legend(fontsize=7)
     labels = ["fair→fair", "fair→loaded", "loaded→fair", "loaded→loaded"]
-    axes[1].bar(np.arange(4) - 0.2, model.transmat_.ravel(), 0.4, label="fitted")
-    axes[1].bar(np.arange(4) + 0.2, truth.transmat_.ravel(), 0.4, label="true")
+    axes[1].bar(
+        np.arange(4) - 0.2, model.transmat_.ravel(), 0.4, label="fitted", color=COLOURS["fitted"]
+    )
+    axes[1].bar(
+        np.arange(4) + 0.2,
+        truth.transmat_.ravel(),
+        0.4,
+        label="true",
+        color="white",
+        edgecolor=COLOURS["true"],
+    )
     axes[1].set_xticks(np.arange(4), labels, fontsize=7)
-    axes[1].set(title="transition probabilities")
+    axes[1].set(title="transition probabilities", ylabel="probability")
     axes[1].legend(fontsize=7)
     figure.tight_layout()
     return save_figure_png(path, figure)

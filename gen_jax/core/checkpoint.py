@@ -7,14 +7,38 @@ Orbax writes each step into a temporary directory and renames it when complete, 
 mid-write never corrupts the last good checkpoint. In a multi-process run every process
 calls ``save`` and ``restore`` (they are collective: each writes or reads its own shards
 and process 0 the metadata), so ``directory`` must be one that all processes see.
+
+A checkpoint can still be damaged after it was written (a truncated copy, a full disk, a
+file edited by hand). :meth:`Checkpointer.restore` then moves the damaged step aside to
+``<directory>.damaged/<step>``, warns in one line naming it, and falls back to the newest
+intact step; when none is intact it raises :class:`CheckpointError` in one line.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
+from pathlib import Path
 from typing import Any
 
 import orbax.checkpoint as ocp
+
+from gen_jax.core import distributed
+
+_LOG = logging.getLogger("gen_jax")
+_REASON_CHARS = 240
+
+
+class CheckpointError(ValueError):
+    """No checkpoint of a run could be restored (every kept step is damaged or does not
+    fit the state it is restored into)."""
+
+
+def _one_line(error: BaseException) -> str:
+    """The first line of ``error``'s message, cut to a readable length."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return text if len(text) <= _REASON_CHARS else text[: _REASON_CHARS - 3] + "..."
 
 
 class Checkpointer:
@@ -57,21 +81,52 @@ class Checkpointer:
     def restore(self, abstract_state: Any, *, step: int | None = None) -> tuple[Any, dict]:
         """Restore a checkpoint into ``abstract_state``'s shapes, dtypes and shardings.
 
+        Without ``step`` the newest checkpoint that reads back whole is restored: a damaged
+        newer one is moved to ``<directory>.damaged/<step>`` (so that training can write
+        that step again) with a one-line warning on the ``gen_jax`` logger.
+
         Args:
             abstract_state: a pytree of ``jax.ShapeDtypeStruct`` with ``sharding`` set
                 (``gen_jax.core.sharding.abstract_with_shardings``).
-            step: which checkpoint; the latest by default.
+            step: which checkpoint; by default the newest intact one.
 
         Returns:
             ``(state, meta)``.
+
+        Raises:
+            FileNotFoundError: when there is no checkpoint.
+            CheckpointError: when ``step`` (or, without it, every kept step) cannot be read
+                into ``abstract_state``.
         """
         self._manager.wait_until_finished()
-        if step is None:
-            step = self.latest_step()
-        if step is None:
+        steps = [step] if step is not None else self.all_steps()[::-1]
+        if not steps:
             raise FileNotFoundError(
                 f"no checkpoint in {self.directory}; train first or point to the run's workdir"
             )
+        failures = []
+        for candidate in steps:
+            try:
+                restored = self._restore_step(candidate, abstract_state)
+            except Exception as error:  # noqa: BLE001 - any unreadable step is skipped
+                failures.append((candidate, _one_line(error)))
+                continue
+            for damaged, reason in failures:  # only once an older step proved readable
+                moved = self._move_aside(damaged)
+                _LOG.warning(
+                    "checkpoint step %d in %s is damaged (%s); moved it to %s and restoring "
+                    "step %d instead",
+                    *(damaged, self.directory, reason, moved, candidate),
+                )
+            return restored
+        listed = "; ".join(f"step {damaged}: {reason}" for damaged, reason in failures)
+        raise CheckpointError(
+            f"no intact checkpoint in {self.directory} ({listed}); if the run's "
+            "model or data configuration changed, use a new workdir, else delete the damaged "
+            "checkpoints to start over"
+        )
+
+    def _restore_step(self, step: int, abstract_state: Any) -> tuple[Any, dict]:
         restored = self._manager.restore(
             step,
             args=ocp.args.Composite(
@@ -79,6 +134,17 @@ class Checkpointer:
             ),
         )
         return restored.state, dict(restored.meta)
+
+    def _move_aside(self, step: int) -> Path:
+        """Move the damaged ``step`` out of the manager's directory; returns where to."""
+        destination = Path(f"{self.directory}.damaged") / str(step)
+        if distributed.is_main_process():
+            if destination.exists():
+                shutil.rmtree(destination)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(os.path.join(self.directory, str(step)), destination)
+        self._manager.reload()
+        return destination
 
     def wait(self) -> None:
         """Block until every pending asynchronous write is complete."""

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
+import threading
 from collections.abc import Mapping
 
 import jax
@@ -39,6 +41,8 @@ import jax
 ENV_COORDINATOR_ADDRESS = "JAX_COORDINATOR_ADDRESS"
 ENV_NUM_PROCESSES = "JAX_NUM_PROCESSES"
 ENV_PROCESS_ID = "JAX_PROCESS_ID"
+START_TIMEOUT_EXIT_STATUS = 2
+_JAX_DEADLINE_MARGIN_S = 60  # JAX's own deadline, later than the watchdog's
 
 # Variables whose presence means JAX's own cluster detection will find the process layout.
 _CLUSTER_MARKERS = {
@@ -162,33 +166,79 @@ def resolve_layout(
     return ProcessLayout(coordinator_address, num_processes, process_id, source)
 
 
+def describe_wait(layout: ProcessLayout, timeout_s: int) -> str:
+    """The line printed while a process waits for the others to join."""
+    who = (
+        f"process {layout.process_id} of {layout.num_processes}"
+        if layout.num_processes is not None
+        else f"this process ({layout.source})"
+    )
+    where = layout.coordinator_address or f"the {layout.source} coordinator"
+    return (
+        f"gen-jax: {who} waiting up to {timeout_s} s for every process to join at {where} "
+        "(start the same command with each --process-id)"
+    )
+
+
 def initialize(
     coordinator_address: str | None = None,
     num_processes: int | None = None,
     process_id: int | None = None,
     *,
     environ: Mapping[str, str] | None = None,
+    timeout_s: int = 300,
 ) -> ProcessLayout | None:
     """Join a multi-process run, or do nothing for a single process.
 
     Call it once, first thing, before any JAX computation (creating an array initialises
     the backend, after which joining is impossible). Arguments and environment are as in
-    :func:`resolve_layout`.
+    :func:`resolve_layout`. While it waits for the other processes it says so on stderr,
+    naming the coordinator.
 
     Returns:
         The layout that was joined, or ``None`` for a single-process run.
+
+    When the processes have not all joined after ``timeout_s`` seconds the process prints
+    one line saying so and exits with status 2 (JAX itself would abort it with a stack).
     """
     layout = resolve_layout(coordinator_address, num_processes, process_id, environ=environ)
     if layout is None:
         return None
     if jax.distributed.is_initialized():
         return layout
+    if timeout_s < 1:
+        raise ValueError(f"timeout_s={timeout_s}: wait at least one second")
     jax.config.update("jax_cpu_collectives_implementation", "gloo")
-    jax.distributed.initialize(
-        coordinator_address=layout.coordinator_address,
-        num_processes=layout.num_processes,
-        process_id=layout.process_id,
-    )
+    print(describe_wait(layout, timeout_s), file=sys.stderr, flush=True)
+    # JAX aborts the whole process (a fatal log and a C++ stack) when its own deadline
+    # passes, so a watchdog gives up first, with one line and exit status 2.
+    joined = threading.Event()
+
+    def give_up() -> None:
+        if not joined.is_set():
+            print(
+                f"gen-jax: the {layout.num_processes or 'expected'} processes did not all join "
+                f"at {layout.coordinator_address or layout.source} within {timeout_s} s; start "
+                "every process with the same --coordinator-address and its own --process-id, "
+                "or raise --start-timeout",
+                file=sys.stderr,
+                flush=True,
+            )
+            os._exit(START_TIMEOUT_EXIT_STATUS)
+
+    watchdog = threading.Timer(timeout_s, give_up)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        jax.distributed.initialize(
+            coordinator_address=layout.coordinator_address,
+            num_processes=layout.num_processes,
+            process_id=layout.process_id,
+            initialization_timeout=timeout_s + _JAX_DEADLINE_MARGIN_S,
+        )
+    finally:
+        joined.set()
+        watchdog.cancel()
     return layout
 
 

@@ -6,13 +6,21 @@ averages the window's metrics, checks them for NaN/inf, writes them and updates 
 progress bar. Checkpoints hold the state, the root seed and the data position, so a run
 restarted in the same workdir continues where the last checkpoint left off and ends with
 exactly the parameters an uninterrupted run would have.
+
+A run protects its workdir: it holds ``workdir/.lock`` while it trains (a second run there
+stops at once, :mod:`gen_jax.core.workdir_lock`), it never checkpoints a non-finite state,
+and SIGINT (Ctrl-C) or SIGTERM (a preempted job) make it save a checkpoint at the current
+step and raise :class:`TrainingInterrupted`, whose one-line message says how to resume.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,8 +34,9 @@ from tqdm.auto import tqdm
 from gen_jax.core import distributed, rng
 from gen_jax.core import sharding as sharding_lib
 from gen_jax.core.checkpoint import Checkpointer
-from gen_jax.core.metrics import MetricWriter
+from gen_jax.core.metrics import MetricWriter, latest_values
 from gen_jax.core.step import Step, compile_init, compile_step
+from gen_jax.core.workdir_lock import hold_workdir
 
 CHECKPOINT_DIR = "checkpoints"
 
@@ -46,6 +55,48 @@ class ResumableIterator(Protocol):
 
 class NonFiniteError(FloatingPointError):
     """A training metric became NaN or infinite; the run stopped before saving it."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM stopped ``fit``; the state at ``step`` was checkpointed (when the
+    run has a workdir). A ``KeyboardInterrupt``, so ``except Exception`` does not swallow it.
+
+    Attributes:
+        signal_number: the signal that stopped the run.
+        step: the last completed step.
+    """
+
+    def __init__(self, message: str, *, signal_number: int, step: int):
+        super().__init__(message)
+        self.signal_number, self.step = signal_number, step
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class _StopSignals:
+    """Turns SIGINT/SIGTERM into a flag the loop checks after each step (main thread only;
+    elsewhere signals cannot be caught and keep their default action)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self):
+        self.received: int | None = None
+
+    def _handle(self, signal_number, frame):
+        self.received = signal_number
+
+    @contextlib.contextmanager
+    def installed(self):
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        previous = {number: signal.signal(number, self._handle) for number in self.SIGNALS}
+        try:
+            yield self
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +123,8 @@ class FitResult:
     Attributes:
         state: the final training state (sharded as during training).
         metrics: the last logged record (window means of the update's metrics and any
-            hook outputs at that step).
+            hook outputs at that step); for a run that was already finished, each metric's
+            newest value in ``metrics.jsonl``.
         resumed_from: the checkpoint step the run continued from, or ``None``.
     """
 
@@ -166,7 +218,10 @@ def fit(
         A ``FitResult``.
 
     Raises:
-        NonFiniteError: when a logged metric is NaN or infinite.
+        NonFiniteError: when a logged metric or the state to be saved is NaN or infinite.
+        TrainingInterrupted: on SIGINT or SIGTERM, after checkpointing the current step.
+        WorkdirLockedError: when another live process trains in ``workdir``.
+        CheckpointError: when no checkpoint in ``workdir`` can be restored.
     """
     if num_steps < 1:
         raise ValueError(f"num_steps={num_steps}: train for at least one step")
@@ -185,6 +240,70 @@ def fit(
     abstract_state = jax.eval_shape(step.init, init_key, example)
     state_sharding = sharding_lib.resolve_state_shardings(state_sharding)(abstract_state, mesh)
 
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(hold_workdir(workdir))
+        stop = stack.enter_context(_StopSignals().installed())
+        return _train(
+            step,
+            data,
+            stop,
+            num_steps=num_steps,
+            workdir=workdir,
+            seed=seed,
+            mesh=mesh,
+            state_sharding=state_sharding,
+            batch_sharding=batch_sharding,
+            abstract_state=abstract_state,
+            example=example,
+            keys=(init_key, train_root),
+            log_every=log_every,
+            checkpoint_every=checkpoint_every,
+            keep_checkpoints=keep_checkpoints,
+            hooks=hooks,
+            sample_every=sample_every,
+            progress=progress,
+            description=description,
+        )
+
+
+def _interrupted(stop: _StopSignals, done: int, checkpointer: Checkpointer | None):
+    name = signal.Signals(stop.received).name
+    where = (
+        f"checkpoint {done} saved in {checkpointer.directory}; run the same command again to resume"
+        if checkpointer is not None
+        else "nothing was saved (no workdir)"
+    )
+    return TrainingInterrupted(
+        f"{name} received: training stopped at step {done}; {where}",
+        signal_number=stop.received,
+        step=done,
+    )
+
+
+def _train(
+    step,
+    data,
+    stop,
+    *,
+    num_steps,
+    workdir,
+    seed,
+    mesh,
+    state_sharding,
+    batch_sharding,
+    abstract_state,
+    example,
+    keys,
+    log_every,
+    checkpoint_every,
+    keep_checkpoints,
+    hooks,
+    sample_every,
+    progress,
+    description,
+) -> FitResult:
+    """``fit``'s loop, run while the workdir lock and the signal handlers are held."""
+    init_key, train_root = keys
     checkpointer = writer = None
     resumed_from = None
     is_chief = distributed.is_main_process()
@@ -194,7 +313,8 @@ def fit(
         resumed_from = checkpointer.latest_step()
     if resumed_from is not None:
         target = sharding_lib.abstract_with_shardings(abstract_state, state_sharding)
-        state, meta = checkpointer.restore(target)
+        state, meta = checkpointer.restore(target)  # the newest intact checkpoint
+        resumed_from = int(meta.get("step", checkpointer.latest_step()))
         if meta["seed"] != seed:
             raise ValueError(
                 f"seed={seed} but the checkpoint in {workdir} was trained with seed="
@@ -226,18 +346,21 @@ def fit(
             window.append(metrics)
             bar.update(1)
             record: dict[str, float] = {}
+            for hook in hooks if stop.received is None else ():
+                if hook.due(done, num_steps, sample_every):
+                    record.update(hook.fn(done, state) or {})
+            stopping = stop.received is not None  # checked after the hooks, which may be slow
             saving = checkpointer is not None and (
-                done == num_steps or (checkpoint_every is not None and done % checkpoint_every == 0)
+                done == num_steps
+                or stopping
+                or (checkpoint_every is not None and done % checkpoint_every == 0)
             )
-            if window and (done % log_every == 0 or done == num_steps or saving):
+            if window and (done % log_every == 0 or done == num_steps or saving or stopping):
                 means = _window_means(window)
                 _check_finite(means, done, checkpointer)
                 window = []
-                record.update(means)
+                record = {**means, **record}
                 bar.set_postfix({k: f"{v:.4g}" for k, v in list(means.items())[:4]})
-            for hook in hooks:
-                if hook.due(done, num_steps, sample_every):
-                    record.update(hook.fn(done, state) or {})
             if record:
                 last_record = {"step": done, **record}
                 if writer is not None:
@@ -248,10 +371,16 @@ def fit(
                 checkpointer.save(
                     done, state, {"seed": seed, "step": done, "data": data.state_dict()}
                 )
+            if stopping:
+                if checkpointer is not None:
+                    checkpointer.wait()
+                raise _interrupted(stop, done, checkpointer)
     finally:
         bar.close()
         if checkpointer is not None:
             checkpointer.close()
         if writer is not None:
             writer.close()
+    if not last_record and workdir is not None:  # a finished run started again: nothing ran
+        last_record = latest_values(workdir, up_to_step=start)
     return FitResult(state=state, metrics=last_record, resumed_from=resumed_from)

@@ -21,6 +21,23 @@ from gen_jax.core import distributed
 
 METRICS_FILE = "metrics.jsonl"
 TENSORBOARD_DIR = "tensorboard"
+AXIS_FILE = "metrics_axis.json"
+DEFAULT_AXIS_LABEL = "step"
+
+
+def write_axis_label(workdir: str | os.PathLike, label: str) -> None:
+    """Record what the ``step`` of ``metrics.jsonl`` counts (``"EM iteration"``, ...)."""
+    if distributed.is_main_process():
+        (Path(workdir) / AXIS_FILE).write_text(json.dumps({"x_label": label}))
+
+
+def read_axis_label(workdir: str | os.PathLike) -> str:
+    """What the ``step`` of ``workdir/metrics.jsonl`` counts; ``"step"`` unless recorded."""
+    path = Path(workdir) / AXIS_FILE
+    try:
+        return json.loads(path.read_text())["x_label"] if path.is_file() else DEFAULT_AXIS_LABEL
+    except (ValueError, KeyError):
+        return DEFAULT_AXIS_LABEL
 
 
 def _keep_records_up_to(path: Path, last_step: int) -> None:
@@ -35,6 +52,28 @@ def _keep_records_up_to(path: Path, last_step: int) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text("".join(line + "\n" for line in kept))
     os.replace(tmp, path)
+
+
+def latest_values(workdir: str | os.PathLike, *, up_to_step: int | None = None) -> dict:
+    """Each metric's newest value in ``workdir/metrics.jsonl``, with ``"step"`` the newest
+    record's step: what a run has recorded, whichever process wrote it. ``{}`` without a file.
+
+    Args:
+        workdir: the run directory.
+        up_to_step: ignore records after this step (e.g. the checkpoint a run resumed from).
+    """
+    path = Path(workdir) / METRICS_FILE
+    latest: dict = {}
+    if not path.is_file():
+        return latest
+    for line in path.read_text().splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if up_to_step is None or record.get("step", math.inf) <= up_to_step:
+            latest.update(record)
+    return latest
 
 
 class MetricWriter:

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from gen_jax.core.checkpoint import Checkpointer
-from gen_jax.core.metrics import MetricWriter
+from gen_jax.core.metrics import MetricWriter, write_axis_label
 
 
 def record_fit(
@@ -29,6 +29,7 @@ def record_fit(
     state: Mapping[str, Any] | None = None,
     step: int | None = None,
     meta: Mapping[str, Any] | None = None,
+    axis_label: str | None = None,
 ) -> None:
     """Write a finished fit's history and parameters into ``workdir``.
 
@@ -44,10 +45,14 @@ def record_fit(
         state: the fitted parameters, a dict of arrays, saved at ``step``.
         step: the checkpoint's step (default: the history's length, else 0).
         meta: JSON-serialisable facts stored beside the checkpoint (seed, convergence, ...).
+        axis_label: what a history row's step counts, for the report's curves; by default
+            ``"EM iteration"`` for a history indexed by iteration, ``"step"`` with ``steps``.
     """
     workdir = Path(workdir)
     if history is not None:
         _write_history(workdir, history, steps)
+        default = "EM iteration" if steps is None else "step"
+        write_axis_label(workdir, axis_label or default)
     if state is None:
         return
     directory = workdir / "checkpoints"

@@ -9,11 +9,13 @@ continues with exactly the batches an uninterrupted run would have produced.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import jax
 import numpy as np
 
+from gen_jax.data.arrays import ArraySource
 from gen_jax.data.source import RandomAccessSource
 
 __all__ = ["BatchIterator"]
@@ -37,7 +39,8 @@ class BatchIterator:
 
     Args:
         source: A random-access source (``len`` and ``source[indices] -> dict``), e.g.
-            :class:`~gen_jax.data.ArraySource`.
+            :class:`~gen_jax.data.ArraySource`, or a dict of arrays sharing their leading
+            (example) axis, which is wrapped in an ``ArraySource``.
         batch_size: The global batch size B.
         seed: Non-negative int seed of the per-epoch permutations.
         shuffle: If False every epoch visits examples in index order.
@@ -54,7 +57,7 @@ class BatchIterator:
             ``drop_remainder`` is set and B exceeds the number of examples.
 
     Example:
-        >>> it = BatchIterator(ArraySource({"x": np.arange(10)}), 4, seed=0)
+        >>> it = BatchIterator({"x": np.arange(10)}, 4, seed=0)
         >>> first = it.peek()            # for model initialisation; does not advance
         >>> batch = next(it)             # same arrays as ``first``
         >>> state = it.state_dict()      # {"epoch": 0, "offset": 4, "seed": 0}
@@ -62,7 +65,7 @@ class BatchIterator:
 
     def __init__(
         self,
-        source: RandomAccessSource,
+        source: RandomAccessSource | Mapping[str, Any],
         batch_size: int,
         *,
         seed: int,
@@ -71,6 +74,8 @@ class BatchIterator:
         process_index: int | None = None,
         process_count: int | None = None,
     ) -> None:
+        if isinstance(source, Mapping):  # a dict of arrays, not a source: wrap it
+            source = ArraySource(source)
         if process_index is None:
             process_index = jax.process_index()
         if process_count is None:

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from gen_jax.core.atomic import save_figure_png
 
@@ -87,6 +88,7 @@ def save_metric_curves(
     *,
     keys: Sequence[str] | None = None,
     title: str | None = None,
+    x_label: str = "step",
 ) -> Path:
     """Plots each metric against the step in its own small subplot and writes a PNG.
 
@@ -102,6 +104,8 @@ def save_metric_curves(
             :func:`read_metrics`; a single record is enough.
         keys: Metrics to plot, in order; defaults to :func:`metric_keys` of ``records``.
         title: Optional title above all subplots.
+        x_label: What ``"step"`` counts (``"EM iteration"`` for an EM fit); the axis has
+            integer ticks only.
 
     Returns:
         ``path`` as a :class:`pathlib.Path`.
@@ -146,9 +150,10 @@ def save_metric_curves(
         axis.set_title(f"{key}  (last {values[-1]:.4g})", fontsize=10)
         axis.grid(True, alpha=0.3)
         axis.tick_params(labelsize=8)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # steps are whole numbers
         if index + num_columns >= len(keys):
             # The lowest subplot of each column carries the shared step axis's labels.
-            axis.set_xlabel("step", fontsize=9)
+            axis.set_xlabel(x_label, fontsize=9)
             axis.xaxis.set_tick_params(labelbottom=True)
     for axis in axes[len(keys) :]:
         axis.set_visible(False)

@@ -2,9 +2,14 @@
 
 :func:`write_report` also stores its inputs in ``workdir/report.json`` so that
 :func:`rewrite_report` can render the page again without retraining (``gen-jax eval`` does,
-after recomputing ``sample_quality.json``). The pages use inline CSS only: no JavaScript and
-no external resources, so a run directory can be copied, archived or opened from disk and
-still display. Images are linked by paths relative to the page. All text is HTML-escaped.
+after recomputing ``sample_quality.json``). Everything a page shows is read back from the
+workdir: the final metrics are each metric's newest value in ``metrics.jsonl`` (updated by
+the values the run passes), the summary comes from the launcher's ``config.json`` (variant,
+expected result), and the index's rows from each run's ``report.json``, so starting a
+finished run again, or re-scoring it, renders the same numbers. The pages use inline CSS
+only: no JavaScript and no external resources, so a run directory can be copied, archived
+or opened from disk and still display. Images are linked by paths relative to the page.
+All text is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import numpy as np
 
 from gen_jax.core.atomic import write_bytes_atomically
 from gen_jax.core.distributed import is_main_process
+from gen_jax.core.metrics import latest_values, read_axis_label
 from gen_jax.viz.curves import metric_keys, read_metrics, save_metric_curves
 
 _STYLE = """
@@ -46,6 +52,9 @@ figcaption { color: #424a53; margin-top: 0.3rem; }
 .failed { color: #cf222e; font-weight: bold; }
 ul.summary { list-style: none; margin: 0; padding: 0; font-family: ui-monospace, monospace; }
 td pre { margin: 0; max-height: 12rem; }
+.summary-text { background: #f6f8fa; border-left: 4px solid #0969da; padding: 0.6rem 1rem; }
+.flag { color: #cf222e; }
+img.thumbnail { max-width: 12rem; max-height: 8rem; }
 """
 
 _STATUSES = ("ok", "failed")
@@ -62,7 +71,8 @@ _SCORE_LABELS = {
     "classifier_score_mean": "Classifier score / IS (mean over splits)",
     "classifier_score_std": "Classifier score / IS (std over splits)",
 }
-_ENTRY_KEYS = ("name", "report", "summary", "status", "error")
+_ENTRY_KEYS = ("name", "report", "summary", "status", "error", "description", "thumbnail")
+_HEADLINE_COUNT = 6
 
 
 def write_report(
@@ -93,8 +103,9 @@ def write_report(
             ``str``.
         metrics_path: The run's ``metrics.jsonl``. Defaults to ``workdir/metrics.jsonl``, which
             may be absent (no curves then); an explicitly given path must exist.
-        final_metrics: Scalars (Python, numpy or JAX) for the final-metrics table. Defaults to
-            each metric's value in the last record of the metrics file that has it.
+        final_metrics: Scalars (Python, numpy or JAX) computed after training (test-set
+            scores). The final-metrics table shows them, then each other metric's value in
+            the last record of the metrics file that has it.
         images: Caption -> PNG path, relative to ``workdir`` or absolute inside it; each file
             must exist.
         curves: Whether to draw and show the training curves.
@@ -144,13 +155,25 @@ def write_report(
     else:
         records = read_metrics(metrics_path)
     keys = metric_keys(records)
-    if final_metrics is None:
-        final_metrics = {
-            key: next(record[key] for record in reversed(records) if key in record) for key in keys
-        }
+    recorded = {
+        key: next(record[key] for record in reversed(records) if key in record) for key in keys
+    }
+    given = dict(final_metrics or {})
+    final_metrics = {**given, **{k: v for k, v in recorded.items() if k not in given}}
 
     sections = [f"<h1>{_escape(title)}</h1>", f'<p class="timestamp">{_timestamp()}</p>']
-    _store_inputs(workdir, title, config, metrics_path, final_metrics, image_links, curves)
+    _store_inputs(workdir, title, config, metrics_path, given, image_links, curves)
+    sections.append(_summary_paragraph(workdir, final_metrics))
+    if image_links:
+        figures = "".join(
+            f'<figure><img src="{_escape(link)}" alt="{_escape(caption)}">'
+            f"<figcaption>{_escape(caption)}</figcaption></figure>"
+            for caption, link in image_links.items()
+        )
+        sections.append(f'<h2>Images</h2><div class="gallery">{figures}</div>')
+    quality_path = workdir / SAMPLE_QUALITY_FILE
+    if quality_path.is_file():
+        sections.append(_sample_quality_section(json.loads(quality_path.read_text())))
     sections.append("<h2>Final metrics</h2>")
     if final_metrics:
         rows = "".join(
@@ -160,20 +183,11 @@ def write_report(
         sections.append(f"<table>{rows}</table>")
     else:
         sections.append("<p>No metrics were recorded.</p>")
-    quality_path = workdir / SAMPLE_QUALITY_FILE
-    if quality_path.is_file():
-        sections.append(_sample_quality_section(json.loads(quality_path.read_text())))
     if curves and keys:
-        save_metric_curves(workdir / "curves.png", records)
+        x_label = read_axis_label(workdir)
+        save_metric_curves(workdir / "curves.png", records, x_label=x_label)
         sections.append("<h2>Training curves</h2>")
         sections.append('<img src="curves.png" alt="Training curves">')
-    if image_links:
-        figures = "".join(
-            f'<figure><img src="{_escape(link)}" alt="{_escape(caption)}">'
-            f"<figcaption>{_escape(caption)}</figcaption></figure>"
-            for caption, link in image_links.items()
-        )
-        sections.append(f'<h2>Images</h2><div class="gallery">{figures}</div>')
     config_text = json.dumps(config, indent=2, default=_json_value)
     sections.append(f"<h2>Config</h2><pre>{_escape(config_text)}</pre>")
     return write_bytes_atomically(workdir / "report.html", _page(title, sections))
@@ -207,6 +221,51 @@ def rewrite_report(workdir: str | os.PathLike) -> Path:
     )
 
 
+def _run_record(workdir: Path) -> dict:
+    """The launcher's ``config.json`` of the run (experiment, variant, expected result)."""
+    path = workdir / "config.json"
+    try:
+        return json.loads(path.read_text()) if path.is_file() else {}
+    except ValueError:
+        return {}
+
+
+def headline(final_metrics: Mapping, count: int = _HEADLINE_COUNT) -> dict:
+    """The first ``count`` scalar final metrics: those an experiment passes come first."""
+    numbers_only = {k: v for k, v in final_metrics.items() if _is_scalar(v)}
+    return dict(list(numbers_only.items())[:count])
+
+
+def _is_scalar(value) -> bool:
+    if hasattr(value, "dtype") and np.ndim(value) == 0:
+        value = np.asarray(value).item()
+    return isinstance(value, numbers.Real)
+
+
+def _summary_paragraph(workdir: Path, final_metrics: Mapping) -> str:
+    """One paragraph: which variant ran, what its config expects, what was measured."""
+    run = _run_record(workdir)
+    parts = []
+    if run.get("variant"):
+        variant = run["variant"]
+        what = run.get("variant_description", "").rstrip(". ")
+        parts.append(
+            f"Variant <b>{_escape(variant)}</b>" + (f" ({_escape(what)})" if what else "") + "."
+        )
+        if variant == "tiny":
+            parts.append(
+                "The tiny variant exists to test the code path: its model is barely trained, "
+                "so its samples and scores say nothing about the method."
+            )
+    if run.get("expected_result"):
+        parts.append(f"From the config's docstring: {_escape(run['expected_result'])}")
+    measured = headline(final_metrics)
+    if measured:
+        values = ", ".join(f"{_escape(k)} = {_format_value(v)}" for k, v in measured.items())
+        parts.append(f"Measured: {values}.")
+    return f'<p class="summary-text">{" ".join(parts) or "No summary recorded."}</p>'
+
+
 def _store_inputs(workdir, title, config, metrics_path, final_metrics, image_links, curves):
     """Writes ``report.json``: :func:`write_report`'s arguments, paths relative to workdir."""
     if metrics_path is not None and Path(metrics_path).is_file():
@@ -231,14 +290,28 @@ def _store_inputs(workdir, title, config, metrics_path, final_metrics, image_lin
 
 
 def _sample_quality_section(result: Mapping) -> str:
-    """The "Sample quality" section: scores, unavailable scores with reasons, protocol."""
+    """The "Sample quality" section: each score beside held-out real data's and noise's,
+    flags for scores no better than noise, unavailable scores with reasons, protocol."""
+    baselines = result.get("baselines", {})
+    real, noise = baselines.get("real", {}), baselines.get("noise", {})
+    flags = result.get("flags", {})
+
+    def cell(scores, key):
+        return _format_value(scores[key]) if key in scores else "&ndash;"
+
     rows = [
+        "<tr><th>Score</th><th>This run</th><th>Held-out real data</th>"
+        "<th>Noise (best of four kinds)</th><th></th></tr>"
+    ]
+    rows += [
         f"<tr><th>{_escape(_SCORE_LABELS.get(key, key))}</th>"
-        f'<td class="number">{_format_value(value)}</td></tr>'
+        f'<td class="number">{_format_value(value)}</td>'
+        f'<td class="number">{cell(real, key)}</td><td class="number">{cell(noise, key)}</td>'
+        f'<td class="flag">{_escape(flags.get(key, ""))}</td></tr>'
         for key, value in result.get("scores", {}).items()
     ]
     rows += [
-        f"<tr><th>{_escape(_SCORE_LABELS.get(key, key))}</th><td>unavailable: "
+        f'<tr><th>{_escape(_SCORE_LABELS.get(key, key))}</th><td colspan="4">unavailable: '
         f"{_escape(reason)}</td></tr>"
         for key, reason in result.get("unavailable", {}).items()
     ]
@@ -246,10 +319,48 @@ def _sample_quality_section(result: Mapping) -> str:
         f"<tr><th>{_escape(key)}</th><td>{_escape(value)}</td></tr>"
         for key, value in result.get("protocol", {}).items()
     )
+    warning = (
+        f'<p class="flag">{len(flags)} of the scores are no better than noise: read them as '
+        "untrained.</p>"
+        if flags
+        else ""
+    )
     return (
-        f"<h2>Sample quality</h2><table>{''.join(rows)}</table>"
+        f"<h2>Sample quality</h2>{warning}<table>{''.join(rows)}</table>"
         f"<h3>Protocol</h3><table>{protocol}</table>"
     )
+
+
+def index_entry(
+    root: str | os.PathLike, name: str, *, description: str = "", error: str | None = None
+) -> dict:
+    """The :func:`write_index` entry of the run in ``root/name``, read from its workdir:
+    the report link, the headline numbers and first image stored in its ``report.json``.
+
+    Args:
+        root: the directory holding the runs.
+        name: the run's folder under ``root``.
+        description: one line about the run (the experiment's description).
+        error: the one-line error of a failed run, ``None`` for a run that succeeded.
+    """
+    workdir = Path(root) / name
+    inputs_path = workdir / REPORT_INPUTS_FILE
+    inputs = json.loads(inputs_path.read_text()) if inputs_path.is_file() else {}
+    recorded = latest_values(workdir)
+    recorded.pop("step", None)
+    given = inputs.get("final_metrics", {})  # an experiment's own numbers come first
+    final = {**given, **{key: value for key, value in recorded.items() if key not in given}}
+    images = list(inputs.get("images", {}).values())
+    report = workdir / "report.html"
+    return {
+        "name": name,
+        "report": f"{name}/report.html" if report.is_file() else None,
+        "summary": headline(final, 4),
+        "status": "ok" if error is None else "failed",
+        "error": error,
+        "description": description,
+        "thumbnail": f"{name}/{images[0]}" if images else None,
+    }
 
 
 def write_index(root: str | os.PathLike, entries: Sequence[Mapping]) -> Path:
@@ -271,13 +382,15 @@ def write_index(root: str | os.PathLike, entries: Sequence[Mapping]) -> Path:
     Raises:
         ValueError: If an entry has a missing or unknown key, a wrong status, a non-string
             name or error, a non-mapping summary, or a report path outside ``root``.
+        Optional keys ``description`` (one line) and ``thumbnail`` (an image path relative
+        to ``root``) add a picture and a line of text to the row.
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     rows = [_index_row(root, index, entry) for index, entry in enumerate(entries)]
     num_failed = sum(entry["status"] == "failed" for entry in entries)
     counts = f"{len(rows)} runs: {len(rows) - num_failed} ok, {num_failed} failed"
-    header = "<tr><th>Run</th><th>Status</th><th>Summary</th><th>Error</th></tr>"
+    header = "<tr><th>Run</th><th>Samples</th><th>Status</th><th>Summary</th><th>Error</th></tr>"
     sections = [
         "<h1>Runs</h1>",
         f'<p class="timestamp">{_timestamp()} &middot; {_escape(counts)}</p>',
@@ -311,12 +424,19 @@ def _index_row(root: Path, index: int, entry: Mapping) -> str:
     else:
         link = _relative_link(root, report, f"{where}['report']", must_exist=False)
         name_cell = f'<a href="{_escape(link)}">{_escape(name)}</a>'
+    if entry.get("description"):
+        name_cell += f"<br>{_escape(entry['description'])}"
+    thumbnail = entry.get("thumbnail")
+    picture = ""
+    if thumbnail and (root / thumbnail).is_file():
+        source = _relative_link(root, thumbnail, f"{where}['thumbnail']", must_exist=True)
+        picture = f'<img class="thumbnail" src="{_escape(source)}" alt="{_escape(name)}">'
     items = "".join(
         f"<li>{_escape(key)}: {_format_value(value)}</li>" for key, value in summary.items()
     )
     error_cell = f"<pre>{_escape(error)}</pre>" if error else ""
     return (
-        f'<tr><td>{name_cell}</td><td class="{status}">{status}</td>'
+        f'<tr><td>{name_cell}</td><td>{picture}</td><td class="{status}">{status}</td>'
         f'<td><ul class="summary">{items}</ul></td><td>{error_cell}</td></tr>'
     )
 

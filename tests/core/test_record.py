@@ -37,3 +37,19 @@ def test_a_sweep_is_written_at_the_given_steps_and_a_refit_replaces_it(tmp_path)
     assert [r["step"] for r in _records(tmp_path)] == [2]
     with pytest.raises(ValueError, match="steps has 1 entries for 2 history rows"):
         record_fit(tmp_path, history={"bic": [1.0, 2.0]}, steps=[2])
+
+
+def test_em_curves_are_drawn_by_iteration_with_integer_ticks(tmp_path, monkeypatch):
+    from gen_jax.viz import curves, write_report
+
+    figures = []
+    monkeypatch.setattr(curves, "save_figure_png", lambda path, figure: figures.append(figure))
+    record_fit(tmp_path, history={"log_likelihood": [-3.0, -2.5, -2.4, -2.35]})
+    write_report(tmp_path, title="EM", config={})
+    (axis,) = [axis for axis in figures[0].axes if axis.get_visible()]
+    assert axis.get_xlabel() == "EM iteration"
+    ticks = axis.xaxis.get_major_locator()()
+    assert len(ticks) and all(float(tick).is_integer() for tick in ticks)
+    record_fit(tmp_path / "sweep", history={"bic": [5.0, 4.0]}, steps=[2, 4])
+    write_report(tmp_path / "sweep", title="sweep", config={})
+    assert figures[1].axes[0].get_xlabel() == "step"  # a sweep's steps are not iterations

@@ -188,3 +188,11 @@ def test_bad_state(state, match):
     iterator = BatchIterator(index_source(10), 4, seed=0)
     with pytest.raises(ValueError, match=match):
         iterator.load_state_dict(state)
+
+
+def test_a_dict_of_arrays_is_a_source():
+    x = np.arange(300.0).reshape(300, 1)
+    iterator = BatchIterator({"x": x, "label": np.arange(300)}, 256, seed=0)
+    batch = next(iterator)
+    assert batch["x"].shape == (256, 1)
+    np.testing.assert_array_equal(batch["x"][:, 0], batch["label"])

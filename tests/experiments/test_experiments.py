@@ -8,6 +8,7 @@ import pytest
 
 from gen_jax import cli, launcher
 from gen_jax.core import sharding
+from gen_jax.core.config_checks import check_config
 
 EXPERIMENTS = launcher.list_experiments()
 
@@ -26,6 +27,7 @@ def test_every_variant_has_a_config_and_a_documented_command(name):
         config = launcher.get_config(name, variant)
         assert set(config) >= {"model", "data", "run"}
         assert config.run.num_steps >= 1
+        check_config(config.to_dict())  # every shipped variant is inside the declared ranges
 
 
 @pytest.mark.slow
