@@ -15,7 +15,7 @@ from gen_jax.core.atomic import save_figure_png
 from gen_jax.core.record import record_fit
 from gen_jax.estimators.bayesnet import BayesianNetwork
 from gen_jax.estimators.fvsbn import FullyVisibleSigmoidBeliefNet
-from gen_jax.models.bayesnet.search import markov_equivalent, structure_score
+from gen_jax.models.bayesnet import markov_equivalent, structure_score
 from gen_jax.viz import write_report
 
 matplotlib.use("Agg")

@@ -14,12 +14,14 @@ from gen_jax.estimators.categorical_mixture import CategoricalMixture
 from gen_jax.estimators.dbn import DeepBeliefNetwork
 from gen_jax.estimators.fvsbn import FullyVisibleSigmoidBeliefNet
 from gen_jax.estimators.gaussian_mixture import GaussianMixture
+from gen_jax.estimators.gmm_hmm import GMMHMM
 from gen_jax.estimators.hmm import CategoricalHMM, GaussianHMM
 from gen_jax.estimators.lda import LatentDirichletAllocation
 from gen_jax.estimators.markov_chain import MarkovChain
 from gen_jax.estimators.naive_bayes import NaiveBayes
 from gen_jax.estimators.pcfg import PCFG
 from gen_jax.estimators.pcfg_classifier import PCFGAuthorshipClassifier
+from gen_jax.estimators.poisson_hmm import PoissonHMM
 
 __all__ = [
     "BayesianNetwork",
@@ -28,6 +30,7 @@ __all__ = [
     "CategoricalMixture",
     "DeepBeliefNetwork",
     "FullyVisibleSigmoidBeliefNet",
+    "GMMHMM",
     "GaussianHMM",
     "GaussianMixture",
     "LatentDirichletAllocation",
@@ -35,4 +38,5 @@ __all__ = [
     "NaiveBayes",
     "PCFG",
     "PCFGAuthorshipClassifier",
+    "PoissonHMM",
 ]

@@ -15,9 +15,8 @@
   ``predict`` and ``fit_predict`` from its joint log-probabilities.
 - :class:`Estimator` adds scikit-learn's ``get_params``, ``set_params`` and ``clone`` support
   (:class:`sklearn.base.BaseEstimator`) for estimators whose constructor stores every
-  argument under its own name, unchanged. ``BayesianNetwork`` and ``PCFG`` normalise their
-  arguments (edges, nodes, rules, a default start symbol), so they use
-  :class:`EstimatorMixin` alone.
+  argument under its own name, unchanged; every estimator is one (``BayesianNetwork`` and
+  ``PCFG`` normalise their arguments when they use them, not in the constructor).
 """
 
 from __future__ import annotations

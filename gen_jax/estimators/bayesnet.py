@@ -8,7 +8,7 @@ Inference is exact variable elimination (:mod:`~gen_jax.models.bayesnet.variable
 jit-compiled once per query shape; ``likelihood_weighting`` is the sampling alternative
 for networks too wide for exact inference (:mod:`~gen_jax.models.bayesnet.sampling`).
 ``from_structure_search`` learns the DAG itself by hill climbing on a BIC, K2 or BDeu score
-(:mod:`~gen_jax.models.bayesnet.search`).
+(:mod:`~gen_jax.models.bayesnet.search`, :mod:`~gen_jax.models.bayesnet.scores`).
 
 States are integer indices ``0..r-1``; nodes with state names (given, or inferred from
 non-numeric DataFrame columns) also accept and report those names.
@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -26,16 +27,10 @@ import numpy as np
 
 from gen_jax.algorithms.em import EMResult, fit_em
 from gen_jax.core.sharding import pad_and_shard
-from gen_jax.estimators.base import EstimatorMixin, requires_fit
-from gen_jax.estimators.bayesnet_query import (
-    most_probable_states,
-    parse_query,
-    posterior_table,
-    single_evidence,
-)
+from gen_jax.estimators.base import Estimator, requires_fit
+from gen_jax.estimators.bayesnet_query import BayesNetQueryMixin
 from gen_jax.estimators.validation import check_sample_weight
 from gen_jax.models.bayesnet import cpt as bayesnet_cpt
-from gen_jax.models.bayesnet import sampling as sampling_bn
 from gen_jax.models.bayesnet import variable_elimination
 from gen_jax.models.bayesnet.data import encode_table
 from gen_jax.models.bayesnet.em import BayesNetEM, random_log_cpts
@@ -62,7 +57,18 @@ def _log_observed(model, params, values, observed):
     return model.log_observed(params, {"values": values, "observed": observed})
 
 
-class BayesianNetwork(EstimatorMixin):
+class _NetworkSpec(NamedTuple):
+    """The constructor's arguments, normalised: edges as pairs, the node order, state
+    names as tuples, cardinalities (given, or from state names and ``cpts``), latent nodes."""
+
+    edges: list
+    nodes: tuple
+    state_names: dict
+    cardinalities: dict
+    latent: tuple
+
+
+class BayesianNetwork(BayesNetQueryMixin, Estimator):
     """A discrete Bayesian network: CPT estimation, EM, exact and sampling inference.
 
     Args:
@@ -90,8 +96,10 @@ class BayesianNetwork(EstimatorMixin):
         state_names_: node -> labels or None. n_iter_, converged_,
         log_likelihood_history_: EM diagnostics (``n_iter_ = 0`` for a closed-form fit).
 
-    The constructor normalises its arguments (edges, nodes, state names, cardinalities) and
-    keeps ``cpts`` only as fitted tables, so there is no ``get_params``/``clone``.
+    The constructor stores its arguments as given (scikit-learn's ``get_params``,
+    ``set_params`` and ``clone`` work) and checks them; ``fit`` (or the first method that
+    needs the tables of a network given ``cpts``) normalises them into ``nodes_`` (the node
+    order) and ``latent_``.
     """
 
     _fitted_attributes = ("log_cpts_",)
@@ -115,56 +123,82 @@ class BayesianNetwork(EstimatorMixin):
         max_iter: int = 100,
         random_state: int = 0,
     ):
-        self.edges = [tuple(edge) for edge in edges]
-        if nodes is None and cardinalities is not None:
-            nodes = list(cardinalities)
-        elif nodes is None:
-            nodes = []
-            for edge in self.edges:
-                nodes.extend(v for v in edge if v not in nodes)
-        self.nodes = tuple(nodes)
-        self.state_names = {k: tuple(v) for k, v in (state_names or {}).items()}
-        self.cardinalities = dict(cardinalities or {})
-        for node, labels in self.state_names.items():
-            self.cardinalities.setdefault(node, len(labels))
-        self.latent = tuple(latent)
-        unknown = [v for v in (*self.latent, *self.state_names) if v not in self.nodes]
-        if unknown:
-            raise ValueError(f"latent/state_names name unknown nodes {unknown}")
-        if heuristic not in variable_elimination.HEURISTICS:
-            raise ValueError(
-                f"heuristic={heuristic!r}; choose one of {variable_elimination.HEURISTICS}"
-            )
-        if not (tol >= 0 and isinstance(max_iter, int) and max_iter >= 1):
-            raise ValueError(f"tol={tol!r}, max_iter={max_iter!r}: need tol >= 0, max_iter >= 1")
+        self.edges, self.cardinalities, self.nodes = edges, cardinalities, nodes
+        self.state_names, self.latent, self.cpts = state_names, latent, cpts
         self.prior, self.pseudo_count = prior, pseudo_count
         self.equivalent_sample_size = equivalent_sample_size
         self.heuristic, self.tol, self.max_iter = heuristic, tol, max_iter
         self.random_state = random_state
-        # Validate the graph now (cardinality 1 stands in for those fit will infer).
-        placeholder = {node: self.cardinalities.get(node, 1) for node in self.nodes}
-        structure = make_structure(self.edges, placeholder, nodes=self.nodes)
+        spec = self._spec()  # validates the graph and the hyperparameters now
+        if cpts is not None:
+            self._cpt_tables(spec)
+
+    def _spec(self) -> _NetworkSpec:
+        """The constructor's arguments normalised and checked (see the class docstring)."""
+        edges = [tuple(edge) for edge in self.edges]
+        nodes = self.nodes
+        if nodes is None and self.cardinalities is not None:
+            nodes = list(self.cardinalities)
+        elif nodes is None:
+            nodes = []
+            for edge in edges:
+                nodes.extend(v for v in edge if v not in nodes)
+        nodes = tuple(nodes)
+        state_names = {k: tuple(v) for k, v in (self.state_names or {}).items()}
+        cardinalities = dict(self.cardinalities or {})
+        for node, labels in state_names.items():
+            cardinalities.setdefault(node, len(labels))
+        if isinstance(self.cpts, Mapping):  # a table's last axis gives its node's states
+            for node, table in self.cpts.items():
+                if np.ndim(table) >= 1:
+                    cardinalities.setdefault(node, int(np.shape(table)[-1]))
+        latent = tuple(self.latent)
+        unknown = [v for v in (*latent, *state_names) if v not in nodes]
+        if unknown:
+            raise ValueError(f"latent/state_names name unknown nodes {unknown}")
+        if self.heuristic not in variable_elimination.HEURISTICS:
+            raise ValueError(
+                f"heuristic={self.heuristic!r}; choose one of {variable_elimination.HEURISTICS}"
+            )
+        tol, max_iter = self.tol, self.max_iter
+        if not (tol >= 0 and isinstance(max_iter, int) and max_iter >= 1):
+            raise ValueError(f"tol={tol!r}, max_iter={max_iter!r}: need tol >= 0, max_iter >= 1")
+        # Validate the graph (cardinality 1 stands in for those fit will infer).
+        placeholder = {node: cardinalities.get(node, 1) for node in nodes}
+        structure = make_structure(edges, placeholder, nodes=nodes)
         bayesnet_cpt.pseudo_counts(
             structure,
-            prior,
-            pseudo_count=pseudo_count,
-            equivalent_sample_size=equivalent_sample_size,
+            self.prior,
+            pseudo_count=self.pseudo_count,
+            equivalent_sample_size=self.equivalent_sample_size,
         )
-        missing_cards = [v for v in self.latent if v not in self.cardinalities]
+        missing_cards = [v for v in latent if v not in cardinalities]
         if missing_cards:
             raise ValueError(
                 f"latent nodes {missing_cards} need cardinalities (they cannot be inferred)"
             )
-        if cpts is not None:
-            if isinstance(cpts, Mapping):  # a table's last axis gives its node's states
-                for node, table in cpts.items():
-                    if np.ndim(table) >= 1:
-                        self.cardinalities.setdefault(node, int(np.shape(table)[-1]))
-            self.structure_ = make_structure(self.edges, self.cardinalities, nodes=self.nodes)
-            tables = bayesnet_cpt.check_cpts(self.structure_, cpts)
+        return _NetworkSpec(edges, nodes, state_names, cardinalities, latent)
+
+    def _cpt_tables(self, spec: _NetworkSpec):
+        """``(structure, checked tables)`` of the ``cpts`` argument."""
+        structure = make_structure(spec.edges, spec.cardinalities, nodes=spec.nodes)
+        return structure, bayesnet_cpt.check_cpts(structure, self.cpts)
+
+    def _check_fitted(self, method: str) -> None:
+        """A network given ``cpts`` is ready: its tables become the fitted ones on first use
+        (and again after ``set_params(cpts=...)``), unless ``fit`` ran since."""
+        if self.cpts is not None and getattr(self, "_cpts_used", None) is not self.cpts:
+            spec = self._spec()
+            self.structure_, tables = self._cpt_tables(spec)
+            self._store_spec(spec)
             self._set_cpts([jnp.log(jnp.asarray(t, _float())) for t in tables])
-            self.state_names_ = {node: self.state_names.get(node) for node in self.nodes}
+            self.state_names_ = {node: spec.state_names.get(node) for node in spec.nodes}
             self.n_iter_, self.converged_, self.log_likelihood_history_ = 0, True, np.zeros(0)
+        super()._check_fitted(method)
+
+    def _store_spec(self, spec: _NetworkSpec) -> None:
+        self.nodes_, self.latent_ = spec.nodes, spec.latent
+        self._cpts_used = self.cpts
 
     # -- fitting ---------------------------------------------------------------------------
     @classmethod
@@ -208,24 +242,25 @@ class BayesianNetwork(EstimatorMixin):
             mask: ``[N, V_observed]`` bool, False for missing cells.
             key: PRNG key for EM's initial CPTs; ``random_state`` by default.
         """
+        spec = self._spec()
         table = encode_table(
             data,
-            nodes=self.nodes,
-            latent=self.latent,
-            state_names=self.state_names,
-            cardinalities=self.cardinalities,
+            nodes=spec.nodes,
+            latent=spec.latent,
+            state_names=spec.state_names,
+            cardinalities=spec.cardinalities,
             mask=mask,
         )
         cards = {}
-        for node in self.nodes:
+        for node in spec.nodes:
             inferred = table.cardinalities.get(node, 0)
-            cards[node] = self.cardinalities.get(node, max(inferred, 1))
+            cards[node] = spec.cardinalities.get(node, max(inferred, 1))
             if inferred > cards[node]:
                 raise ValueError(
                     f"data has {inferred} states for node {node!r} but cardinalities says "
                     f"{cards[node]}"
                 )
-        structure = make_structure(self.edges, cards, nodes=self.nodes)
+        structure = make_structure(spec.edges, cards, nodes=spec.nodes)
         dtype = _float()
         weights = check_sample_weight(weights, table.values.shape[0], dtype)
         alphas = bayesnet_cpt.pseudo_counts(
@@ -235,8 +270,9 @@ class BayesianNetwork(EstimatorMixin):
             equivalent_sample_size=self.equivalent_sample_size,
         )
         self.structure_ = structure
+        self._store_spec(spec)
         self.state_names_ = {
-            node: self.state_names.get(node, table.state_names.get(node)) for node in self.nodes
+            node: spec.state_names.get(node, table.state_names.get(node)) for node in spec.nodes
         }
         if table.observed.all():
             counts = bayesnet_cpt.family_counts(
@@ -267,11 +303,11 @@ class BayesianNetwork(EstimatorMixin):
     def _set_cpts(self, log_cpts):
         self.log_cpts_ = list(log_cpts)
         self.cpts_ = {
-            node: np.exp(np.asarray(t)) for node, t in zip(self.nodes, log_cpts, strict=True)
+            node: np.exp(np.asarray(t)) for node, t in zip(self.nodes_, log_cpts, strict=True)
         }
         self.parents_ = {
-            node: tuple(self.nodes[p] for p in self.structure_.parents[i])
-            for i, node in enumerate(self.nodes)
+            node: tuple(self.nodes_[p] for p in self.structure_.parents[i])
+            for i, node in enumerate(self.nodes_)
         }
 
     # -- likelihood ------------------------------------------------------------------------
@@ -281,10 +317,10 @@ class BayesianNetwork(EstimatorMixin):
         structure = self.structure_
         table = encode_table(
             data,
-            nodes=self.nodes,
-            latent=self.latent,
+            nodes=self.nodes_,
+            latent=self.latent_,
             state_names={k: v for k, v in self.state_names_.items() if v is not None},
-            cardinalities=dict(zip(self.nodes, structure.cardinalities, strict=True)),
+            cardinalities=dict(zip(self.nodes_, structure.cardinalities, strict=True)),
             mask=mask,
         )
         if table.observed.all():
@@ -330,71 +366,6 @@ class BayesianNetwork(EstimatorMixin):
         return np.asarray(
             bayesnet_cpt.ancestral_sample(
                 self.structure_, self.log_cpts_, self._key(key), n_samples
-            )
-        )
-
-    # -- inference -------------------------------------------------------------------------
-    def _parse_query(self, variables, evidence):
-        return parse_query(self.structure_, self.state_names_, variables, evidence)
-
-    @requires_fit
-    def query(self, variables, evidence: Mapping | None = None) -> np.ndarray:
-        """The exact posterior table :math:`p(x_Q \\mid e)` by variable elimination.
-
-        Args:
-            variables: a node, or a sequence of nodes ``Q`` (the table's axes, in order).
-            evidence: node -> observed state (index or name). Arrays of states ``[B]``
-                (the same length for every node) answer ``B`` queries in one vmapped call.
-
-        Returns:
-            ``[*cards of Q]`` probabilities summing to one (``[B, *cards]`` for batched
-            evidence); NaN where the evidence has probability zero.
-        """
-        query, observed, states = self._parse_query(variables, evidence)
-        return posterior_table(
-            self.structure_, self.log_cpts_, query, observed, states, self.heuristic
-        )
-
-    @requires_fit
-    def map_query(self, variables=None, evidence: Mapping | None = None):
-        """The most probable joint state of ``variables`` (default: all unobserved nodes).
-
-        Returns:
-            ``(states, probability)``: node -> state (its name when it has one) and
-            :math:`p(\\hat x_Q \\mid e)`.
-        """
-        if variables is None:
-            variables = [v for v in self.nodes if v not in dict(evidence or {})]
-        query, observed, states = self._parse_query(variables, evidence)
-        best, log_prob = most_probable_states(
-            self.structure_, self.log_cpts_, query, observed, states, self.heuristic
-        )
-        result = {}
-        for v, state in zip(query, best, strict=True):
-            names = self.state_names_.get(self.nodes[v])
-            result[self.nodes[v]] = names[state] if names is not None else state
-        return result, float(np.exp(log_prob))
-
-    @requires_fit
-    def likelihood_weighting(
-        self,
-        variables,
-        evidence: Mapping | None = None,
-        *,
-        num_samples: int = 10_000,
-        key: jax.Array | None = None,
-    ) -> np.ndarray:
-        """A likelihood-weighting estimate of :meth:`query`'s table (single evidence)."""
-        query, observed, states = self._parse_query(variables, evidence)
-        return np.asarray(
-            sampling_bn.likelihood_weighting_query(
-                self.structure_,
-                self.log_cpts_,
-                query,
-                observed,
-                single_evidence(states),
-                self._key(key),
-                num_samples,
             )
         )
 

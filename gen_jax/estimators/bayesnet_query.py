@@ -1,9 +1,11 @@
 """``BayesianNetwork``'s exact queries: arguments checked and turned into indices, and the
 jitted variable-elimination calls (:mod:`~gen_jax.models.bayesnet.variable_elimination`).
 
-A query names its variables and its evidence nodes by node name; an evidence state is an
-index ``0..r-1`` or, for a node with state names, one of those names. Arrays of states
-``[B]`` (one length for every evidence node) ask ``B`` queries at once.
+:class:`BayesNetQueryMixin` gives the estimator its ``query``, ``map_query`` and
+``likelihood_weighting``. A query names its variables and its evidence nodes by node name;
+an evidence state is an index ``0..r-1`` or, for a node with state names, one of those
+names. Arrays of states ``[B]`` (one length for every evidence node) ask ``B`` queries at
+once.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from gen_jax.estimators.base import requires_fit
+from gen_jax.models.bayesnet import sampling as sampling_bn
 from gen_jax.models.bayesnet import variable_elimination
 from gen_jax.models.bayesnet.structure import BayesNetStructure
 
@@ -133,3 +137,73 @@ def most_probable_states(
     values = single_evidence(states)
     best, log_prob = _map(structure, log_cpts, query, observed, values, heuristic=heuristic)
     return np.asarray(best).tolist(), log_prob
+
+
+class BayesNetQueryMixin:
+    """``BayesianNetwork``'s queries: exact posteriors and MAP states by variable
+    elimination, and likelihood weighting; needs ``structure_``, ``log_cpts_``,
+    ``state_names_``, ``nodes_``, ``heuristic`` and ``_key``."""
+
+    def _parse_query(self, variables, evidence):
+        return parse_query(self.structure_, self.state_names_, variables, evidence)
+
+    @requires_fit
+    def query(self, variables, evidence: Mapping | None = None) -> np.ndarray:
+        """The exact posterior table :math:`p(x_Q \\mid e)` by variable elimination.
+
+        Args:
+            variables: a node, or a sequence of nodes ``Q`` (the table's axes, in order).
+            evidence: node -> observed state (index or name). Arrays of states ``[B]``
+                (the same length for every node) answer ``B`` queries in one vmapped call.
+
+        Returns:
+            ``[*cards of Q]`` probabilities summing to one (``[B, *cards]`` for batched
+            evidence); NaN where the evidence has probability zero.
+        """
+        query, observed, states = self._parse_query(variables, evidence)
+        return posterior_table(
+            self.structure_, self.log_cpts_, query, observed, states, self.heuristic
+        )
+
+    @requires_fit
+    def map_query(self, variables=None, evidence: Mapping | None = None):
+        """The most probable joint state of ``variables`` (default: all unobserved nodes).
+
+        Returns:
+            ``(states, probability)``: node -> state (its name when it has one) and
+            :math:`p(\\hat x_Q \\mid e)`.
+        """
+        if variables is None:
+            variables = [v for v in self.nodes_ if v not in dict(evidence or {})]
+        query, observed, states = self._parse_query(variables, evidence)
+        best, log_prob = most_probable_states(
+            self.structure_, self.log_cpts_, query, observed, states, self.heuristic
+        )
+        result = {}
+        for v, state in zip(query, best, strict=True):
+            names = self.state_names_.get(self.nodes_[v])
+            result[self.nodes_[v]] = names[state] if names is not None else state
+        return result, float(np.exp(log_prob))
+
+    @requires_fit
+    def likelihood_weighting(
+        self,
+        variables,
+        evidence: Mapping | None = None,
+        *,
+        num_samples: int = 10_000,
+        key: jax.Array | None = None,
+    ) -> np.ndarray:
+        """A likelihood-weighting estimate of :meth:`query`'s table (single evidence)."""
+        query, observed, states = self._parse_query(variables, evidence)
+        return np.asarray(
+            sampling_bn.likelihood_weighting_query(
+                self.structure_,
+                self.log_cpts_,
+                query,
+                observed,
+                single_evidence(states),
+                self._key(key),
+                num_samples,
+            )
+        )

@@ -1,9 +1,9 @@
 """``CategoricalHMM`` and ``GaussianHMM``: hidden Markov models with hmmlearn's API.
 
 Both fit by Baum-Welch on device (:class:`gen_jax.estimators.hmm_base.BaseHMM` has the shared
-``fit``, ``fit_supervised``, ``score``, ``score_samples``, ``decode``, ``predict``,
-``predict_proba`` and ``sample``); this module adds the emission families, their
-initialisation and their checks.
+``fit`` and ``fit_supervised``, :class:`gen_jax.estimators.hmm_inference.HMMInferenceMixin`
+``score``, ``score_samples``, ``decode``, ``predict``, ``predict_proba`` and ``sample``);
+this module adds the emission families, their initialisation and their checks.
 
 Example:
     >>> model = GaussianHMM(3, covariance_type="full", n_iter=50).fit(X, lengths)
@@ -17,8 +17,9 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
-from gen_jax.estimators.hmm_base import BaseHMM, kmeans_means
-from gen_jax.estimators.hmm_inputs import check_distribution, check_symbols
+from gen_jax.estimators.hmm_base import BaseHMM
+from gen_jax.estimators.hmm_inputs import check_covariances, check_distribution, check_symbols
+from gen_jax.estimators.hmm_programs import kmeans_means
 from gen_jax.estimators.validation import check_matrix
 from gen_jax.models.hmm.em import (
     CategoricalEmissionParams,
@@ -122,7 +123,7 @@ class CategoricalHMM(BaseHMM):
             self.n_features = int(symbols.max()) + 1
         return symbols
 
-    def _emissions(self, dtype):
+    def _emissions(self, dtype, emission):
         shape = (self.n_components, self._num_symbols())
         prior = jnp.broadcast_to(jnp.asarray(self.emissionprob_prior, dtype), shape)
         return CategoricalEmissions(prior=prior, num_symbols=self._num_symbols())
@@ -205,10 +206,6 @@ class GaussianHMM(BaseHMM):
         self.means_prior, self.means_weight = means_prior, means_weight
         self.covars_prior, self.covars_weight = covars_prior, covars_weight
 
-    @property
-    def _covariance_type(self) -> str:
-        return self.covariance_type
-
     def _dtype(self, x):
         dtype = (np.asarray(self.means_) if x is None else x).dtype
         return jax.dtypes.canonicalize_dtype(dtype if dtype.kind == "f" else np.float64)
@@ -220,7 +217,7 @@ class GaussianHMM(BaseHMM):
             raise ValueError(f"X has {x.shape[1]} features but means_ has {np.shape(means)[-1]}")
         return x
 
-    def _emissions(self, dtype):
+    def _emissions(self, dtype, emission):
         return _GuardedGaussianEmissions(
             means_prior=jnp.asarray(self.means_prior, dtype),
             means_weight=jnp.asarray(self.means_weight, dtype),
@@ -244,26 +241,8 @@ class GaussianHMM(BaseHMM):
         return means.astype(dtype)
 
     def _checked_covars(self, num_features, dtype) -> np.ndarray:
-        covars = np.asarray(self.covars_, np.float64)
-        expected = self._covariance_shape(num_features)
-        if covars.shape != expected:
-            raise ValueError(
-                f"covars_ has shape {covars.shape}; expected {expected} for "
-                f"covariance_type={self.covariance_type!r}"
-            )
-        if self.covariance_type in ("diag", "spherical"):
-            positive = np.isfinite(covars).all() and (covars > 0).all()
-        else:
-            matrices = covars.reshape(-1, num_features, num_features)
-            positive = np.allclose(matrices, np.swapaxes(matrices, 1, 2)) and all(
-                np.isfinite(m).all() and np.linalg.eigvalsh(m).min() > 0 for m in matrices
-            )
-        if not positive:
-            raise ValueError(
-                "covars_ must be positive (variances) or symmetric positive definite "
-                "(full/tied matrices)"
-            )
-        return covars.astype(dtype)
+        shape = self._covariance_shape(num_features)
+        return check_covariances(self.covars_, shape, self.covariance_type, dtype)
 
     def _emission_params(self, means, covars) -> GaussianEmissionParams:
         covars = jnp.asarray(covars)

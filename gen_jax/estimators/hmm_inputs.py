@@ -102,3 +102,28 @@ def check_symbols(x, num_symbols: int | None, *, name: str = "X") -> np.ndarray:
             "the symbols"
         )
     return array.astype(np.int32)
+
+
+def check_covariances(value, shape: tuple[int, ...], covariance_type: str, dtype) -> np.ndarray:
+    """``covars_`` as a ``dtype`` array of ``shape``: positive variances (``"diag"``,
+    ``"spherical"``) or symmetric positive definite matrices in the last two axes (``"full"``,
+    ``"tied"``); ``ValueError`` naming ``covars_`` otherwise."""
+    covars = np.asarray(value, np.float64)
+    if covars.shape != shape:
+        raise ValueError(
+            f"covars_ has shape {covars.shape}; expected {shape} for "
+            f"covariance_type={covariance_type!r}"
+        )
+    if covariance_type in ("diag", "spherical"):
+        positive = np.isfinite(covars).all() and (covars > 0).all()
+    else:
+        matrices = covars.reshape(-1, *shape[-2:])
+        positive = np.allclose(matrices, np.swapaxes(matrices, 1, 2)) and all(
+            np.isfinite(m).all() and np.linalg.eigvalsh(m).min() > 0 for m in matrices
+        )
+    if not positive:
+        raise ValueError(
+            "covars_ must be positive (variances) or symmetric positive definite "
+            "(full/tied matrices)"
+        )
+    return covars.astype(dtype)

@@ -55,9 +55,8 @@ from gen_jax.estimators.lda_programs import (
     fit_online,
     infer_and_bound,
     run_gibbs_sweeps,
-    sample_counts,
 )
-from gen_jax.models.lda.coherence import umass_coherence
+from gen_jax.estimators.lda_topics import LDATopicsMixin, float_dtype
 from gen_jax.models.lda.online import check_learning_schedule
 from gen_jax.models.lda.vb import (
     Documents,
@@ -71,11 +70,7 @@ from gen_jax.models.lda.vb import (
 METHODS = ("batch", "online", "gibbs")
 
 
-def _float_dtype():
-    return jax.dtypes.canonicalize_dtype(np.float64)  # float64 only under jax_enable_x64
-
-
-class LatentDirichletAllocation(TransformerOutMixin, Estimator):
+class LatentDirichletAllocation(LDATopicsMixin, TransformerOutMixin, Estimator):
     """Latent Dirichlet allocation with scikit-learn's constructor, methods and attributes.
 
     Args:
@@ -206,7 +201,7 @@ class LatentDirichletAllocation(TransformerOutMixin, Estimator):
         """
         matrix = check_counts(X, allow_empty=False)
         init_key, gibbs_key = jax.random.split(self._key(key))
-        dtype = _float_dtype()
+        dtype = float_dtype()
         num_documents, num_words = matrix.shape
         self.n_features_in_ = num_words
         if self.method == "gibbs":
@@ -247,7 +242,7 @@ class LatentDirichletAllocation(TransformerOutMixin, Estimator):
     def _batch_iterations(self, matrix, params, steps: int):
         """Up to ``steps`` batch-VB iterations from ``params``; stores the topics and returns
         ``(params, converged)``."""
-        dtype = _float_dtype()
+        dtype = float_dtype()
         counts, word_ids = padded_documents(matrix, dtype)
         weights = np.ones(matrix.shape[0], dtype)
         counts, sharded_weights = pad_and_shard(counts, weights)
@@ -272,7 +267,7 @@ class LatentDirichletAllocation(TransformerOutMixin, Estimator):
     def _online_passes(self, matrix, params, num_epochs, num_documents) -> np.ndarray:
         """Online VB over ``matrix`` in consecutive minibatches (each padded to a multiple of
         the device count and sharded); stores the topics, returns the bound history."""
-        batches, weights = sharded_minibatches(matrix, self.batch_size, _float_dtype())
+        batches, weights = sharded_minibatches(matrix, self.batch_size, float_dtype())
         params, history = fit_online(
             params,
             batches,
@@ -301,11 +296,11 @@ class LatentDirichletAllocation(TransformerOutMixin, Estimator):
         )
         if first:
             key = jax.random.split(self._key(key))[0]
-            params = self._initial_params(key, matrix.shape[1], _float_dtype())
+            params = self._initial_params(key, matrix.shape[1], float_dtype())
             self.n_features_in_, self.n_batch_iter_, self.n_iter_ = matrix.shape[1], 0, 0
             self.bound_history_ = np.zeros(0)
         else:
-            params = LDAParams(topic_word=jnp.asarray(self.components_, _float_dtype()))
+            params = LDAParams(topic_word=jnp.asarray(self.components_, float_dtype()))
         history = self._online_passes(matrix, params, 1, self.total_samples)
         self.bound_history_ = np.concatenate([self.bound_history_, history])
         self.n_iter_ += 1
@@ -341,7 +336,7 @@ class LatentDirichletAllocation(TransformerOutMixin, Estimator):
     # -- inference -------------------------------------------------------------------------
     def _infer(self, X, name="X"):
         matrix = check_counts(X, num_words=self.n_features_in_, name=name)
-        dtype = _float_dtype()
+        dtype = float_dtype()
         counts, word_ids = padded_documents(matrix, dtype)
         params = LDAParams(topic_word=jnp.asarray(self.components_, dtype))
         docs = Documents(counts=jnp.asarray(counts), word_ids=jnp.asarray(word_ids))
@@ -388,83 +383,3 @@ class LatentDirichletAllocation(TransformerOutMixin, Estimator):
             raise ValueError("X holds no words; perplexity is per word")
         bound = self.score(X) if corpus_term else float(np.sum(self.score_samples(X)))
         return float(np.exp(-bound / num_tokens))
-
-    @requires_fit
-    def top_words(self, n_top_words: int = 10, vocabulary=None):
-        """Each topic's most probable words, most probable first.
-
-        Args:
-            n_top_words: words per topic.
-            vocabulary: ``None`` for ids, or the words naming the columns (a sequence or a
-                :class:`~gen_jax.data.bag_of_words.Vocabulary`).
-
-        Returns:
-            ``[K, n_top_words]`` ids, or a list of ``K`` lists of words.
-        """
-        if not isinstance(n_top_words, int) or not 1 <= n_top_words <= self.n_features_in_:
-            raise ValueError(
-                f"n_top_words={n_top_words!r}: pass an int in [1, {self.n_features_in_}]"
-            )
-        ids = np.argsort(-self.components_, axis=1, kind="stable")[:, :n_top_words]
-        if vocabulary is None:
-            return ids
-        words = list(getattr(vocabulary, "words", vocabulary))
-        if len(words) != self.n_features_in_:
-            raise ValueError(
-                f"vocabulary has {len(words)} words but the model was fitted on "
-                f"{self.n_features_in_}; pass the vocabulary that built the training counts"
-            )
-        return [[words[i] for i in row] for row in ids]
-
-    @requires_fit
-    def coherence(self, X, n_top_words: int = 10, *, smoothing=1.0, mean=False) -> np.ndarray:
-        """``[K]`` UMass coherence of each topic's top words on the corpus ``X``
-        (:func:`~gen_jax.models.lda.coherence.umass_coherence`)."""
-        matrix = check_counts(X, num_words=self.n_features_in_)
-        return umass_coherence(matrix, self.top_words(n_top_words), smoothing=smoothing, mean=mean)
-
-    # -- generation ------------------------------------------------------------------------
-    def _sample(self, topic_mixture, lengths, key):
-        lengths = np.asarray(lengths)
-        if lengths.dtype.kind not in "iu" or (lengths < 0).any():
-            raise ValueError(f"n_words={lengths.tolist()!r}: pass a non-negative int")
-        counts = sample_counts(
-            self._key(key),
-            jnp.asarray(topic_mixture, _float_dtype()),
-            jnp.asarray(self.topic_word_, _float_dtype()),
-            jnp.asarray(lengths, jnp.int32),
-            max_words=max(1, int(lengths.max())),
-        )
-        return np.asarray(counts)
-
-    @requires_fit
-    def sample_similar(self, X, n_words: int | None = None, *, key: jax.Array | None = None):
-        """New documents like the rows of ``X``: infer each one's topic mixture
-        :math:`\\theta_d` (``transform``), then draw words :math:`z \\sim \\theta_d`,
-        :math:`w \\sim \\beta_z`.
-
-        Args:
-            X: ``[D, V]`` counts of the documents to imitate.
-            n_words: words per new document; each original's length by default.
-            key: PRNG key; ``random_state`` by default.
-
-        Returns:
-            ``[D, V]`` int counts of the new documents.
-        """
-        topic_mixture = self.transform(X)
-        if n_words is None:
-            lengths = np.rint(np.asarray(check_counts(X).sum(axis=1)).ravel()).astype(np.int64)
-        else:
-            lengths = np.full(len(topic_mixture), n_words)
-        return self._sample(topic_mixture, lengths, key)
-
-    @requires_fit
-    def sample(self, n_documents: int, n_words: int, *, key: jax.Array | None = None):
-        """``(counts [n, V], topic_mixture [n, K])``: documents from the generative process,
-        :math:`\\theta \\sim \\mathrm{Dir}(\\alpha)` and ``n_words`` words each."""
-        if not isinstance(n_documents, int) or n_documents < 1:
-            raise ValueError(f"n_documents={n_documents!r}: must be an int >= 1")
-        mixture_key, word_key = jax.random.split(self._key(key))
-        alpha = jnp.full(self.n_components, self.doc_topic_prior_, _float_dtype())
-        mixture = np.asarray(jax.random.dirichlet(mixture_key, alpha, (n_documents,)))
-        return self._sample(mixture, np.full(n_documents, n_words), word_key), mixture

@@ -35,7 +35,7 @@ import numpy as np
 
 from gen_jax.algorithms.em import fit_em
 from gen_jax.core.sharding import pad_and_shard
-from gen_jax.estimators.base import EstimatorMixin
+from gen_jax.estimators.base import Estimator
 from gen_jax.models.pcfg import chart
 from gen_jax.models.pcfg.cnf import cnf_rules, compile_rules, debinarize
 from gen_jax.models.pcfg.em import PCFGInsideOutsideEM
@@ -68,35 +68,61 @@ def _words(tokens, name: str = "tokens") -> list[str]:
     return words
 
 
-class PCFG(EstimatorMixin):
+class PCFG(Estimator):
     """A probabilistic context-free grammar (see the module docstring).
 
     Usable as soon as it is built (its rules are its parameters), so no method needs
-    ``fit``; ``EstimatorMixin`` supplies the storing of EM results. The constructor
-    normalises ``rules`` and ``start``, so there is no ``get_params``.
+    ``fit``. The constructor stores ``rules`` and ``start`` as given and checks them
+    (scikit-learn's ``get_params``, ``set_params`` and ``clone`` work); the chart form
+    (``compiled``) is derived from them when first needed, and again after they change.
+    ``fit`` re-estimates the probabilities of ``rules`` in place, as hmmlearn's ``fit``
+    does with parameters set before it, so a clone of a fitted grammar starts from the
+    fitted rules.
 
     Args:
         rules: the productions (:class:`Rule`); each left-hand side's probabilities sum to 1.
-        start: the start symbol; by default the left-hand side of the first rule.
+        start: the start symbol; by default the left-hand side of the first rule
+            (``start_symbol``). The ``from_*`` constructors pass it explicitly.
 
     Attributes (after ``fit``): log_likelihood_history_, n_iter_, converged_.
     """
 
     def __init__(self, rules: Sequence[Rule], start: str | None = None):
-        rules = tuple(rules)
+        self.rules, self.start = rules, start
+        self._compile()  # checks the grammar now
+
+    @property
+    def start_symbol(self) -> str:
+        """``start``, or the left-hand side of the first rule when it is ``None``."""
+        rules = tuple(self.rules)
         if not rules:
             raise ValueError("rules is empty; a grammar needs at least one rule")
-        start = rules[0].lhs if start is None else start
-        validate_rules(rules, start)
-        self.rules, self.start = rules, start
-        self.compiled = compile_rules(rules, start)
-        self._cache: dict = {}
+        return rules[0].lhs if self.start is None else self.start
+
+    def _compile(self):
+        """The compiled grammar of the current ``rules`` and ``start`` (cached until
+        ``set_params`` or ``fit`` replaces them)."""
+        cache = self.__dict__.get("_cache", {})
+        if cache.get("rules") is not self.rules or cache.get("start") != self.start:
+            rules, start = tuple(self.rules), self.start_symbol
+            validate_rules(rules, start)
+            compiled = compile_rules(rules, start)
+            cache = {"rules": self.rules, "start": self.start, "compiled": compiled}
+            self._cache = cache
+        return cache
+
+    @property
+    def compiled(self):
+        """The grammar in the chart's binary/unary/lexical form
+        (:func:`~gen_jax.models.pcfg.cnf.compile_rules`)."""
+        return self._compile()["compiled"]
 
     # -- construction ----------------------------------------------------------------------
     @classmethod
     def from_string(cls, text: str, start: str | None = None) -> PCFG:
         """A grammar written as ``S -> NP VP [0.9] | VP [0.1]``, one left-hand side a line."""
-        return cls(parse_rules(text), start)
+        rules = parse_rules(text)
+        return cls(rules, rules[0].lhs if start is None and rules else start)
 
     @classmethod
     def from_arrays(
@@ -168,7 +194,7 @@ class PCFG(EstimatorMixin):
     def to_cnf(self) -> PCFG:
         """An equivalent grammar in Chomsky normal form: every sentence keeps its probability
         (trees are binarised and unary chains folded away, so they change)."""
-        return PCFG(cnf_rules(self.compiled, [r.prob for r in self.rules]), self.start)
+        return PCFG(cnf_rules(self.compiled, [r.prob for r in self.rules]), self.start_symbol)
 
     # -- arrays for the chart ----------------------------------------------------------------
     def params(self, dtype=None) -> chart.PCFGParams:
@@ -180,10 +206,11 @@ class PCFG(EstimatorMixin):
         return chart.PCFGParams(logs["binary"], logs["unary"], logs["lexical"])
 
     def _max_closure(self):
-        if "max_closure" not in self._cache:
+        cache = self._compile()
+        if "max_closure" not in cache:
             unary = self.compiled.probability_arrays([r.prob for r in self.rules])["unary"]
-            self._cache["max_closure"] = chart.max_unary_closure(unary)
-        return self._cache["max_closure"]
+            cache["max_closure"] = chart.max_unary_closure(unary)
+        return cache["max_closure"]
 
     def encode(self, sentences: Sequence, *, name: str = "sentences"):
         """``(tokens [B', L'] int32, lengths [B'] int32, words)``, padded to steps of 8.
@@ -293,7 +320,7 @@ class PCFG(EstimatorMixin):
         trees = []
         for _ in range(1 if n_samples is None else n_samples):
             for _attempt in range(1000):
-                tree = chart.sample_tree(expansions, self.start, rng, max_depth=max_depth)
+                tree = chart.sample_tree(expansions, self.start_symbol, rng, max_depth=max_depth)
                 if tree is not None:
                     break
             else:
@@ -351,7 +378,7 @@ class PCFG(EstimatorMixin):
             for r, p in zip(self.rules, probs, strict=True)
             if p > 0
         ]
-        self.__init__(kept, self.start)
+        self.rules, self.start = tuple(kept), self.start_symbol
         self._store_em_result(result)
         return self
 

@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from gen_jax import estimators
 from gen_jax.algorithms.em import EMResult
 from gen_jax.estimators import (
+    GMMHMM,
     PCFG,
     BayesianNetwork,
     BernoulliRBM,
@@ -25,6 +26,7 @@ from gen_jax.estimators import (
     MarkovChain,
     NaiveBayes,
     PCFGAuthorshipClassifier,
+    PoissonHMM,
 )
 from gen_jax.estimators.base import Estimator, EstimatorMixin, key_from_random_state
 
@@ -58,6 +60,20 @@ UNFITTED_CALLS = [
         (3,),
         "has no parameters yet",
         "fit(X) or set startprob_, transmat_, means_, covars_",
+    ),
+    (
+        lambda: GMMHMM(2, 2),
+        "sample",
+        (),
+        "has no parameters yet",
+        "fit(X) or set startprob_, transmat_, weights_, means_, covars_",
+    ),
+    (
+        lambda: PoissonHMM(2),
+        "score",
+        (np.zeros((2, 1)),),
+        "has no parameters yet",
+        "fit(X) or set startprob_, transmat_, lambdas_",
     ),
     (lambda: MarkovChain(2), "score_samples", ([0, 1],), "is not fitted yet", "fit(states)"),
     (
@@ -326,8 +342,8 @@ def test_dbn_layers_get_the_shared_hyperparameters():
         assert (layer.learning_rate, layer.batch_size, layer.n_iter) == (0.2, 5, 2)
 
 
-def test_normalising_constructors_stay_off_get_params():
-    assert not hasattr(BayesianNetwork, "get_params") and not hasattr(PCFG, "get_params")
+def test_a_network_built_with_cpts_is_usable_at_once():
+    """(``get_params``/``clone`` of BayesianNetwork and PCFG: test_clone_bayesnet_pcfg.py.)"""
     network = BayesianNetwork(
         [("a", "b")], cpts={"a": np.array([0.4, 0.6]), "b": np.array([[0.9, 0.1], [0.2, 0.8]])}
     )

@@ -15,25 +15,11 @@ from sklearn.exceptions import NotFittedError
 from gen_jax.estimators.bayesnet import BayesianNetwork
 from gen_jax.models.bayesnet.cpt import family_counts
 from gen_jax.models.bayesnet.em import BayesNetEM
+from tests.models.bayesnet.networks import CARDS, CPTS, EDGES, cancer_network
 
 logging.getLogger("pgmpy").setLevel(logging.ERROR)
 
-EDGES = [
-    ("smoker", "cancer"),
-    ("pollution", "cancer"),
-    ("cancer", "xray"),
-    ("cancer", "cough"),
-    ("smoker", "cough"),
-]
-CARDS = {"smoker": 2, "pollution": 3, "cancer": 2, "xray": 2, "cough": 2}
-TRUE_CPTS = {
-    "smoker": [0.7, 0.3],
-    "pollution": [0.5, 0.3, 0.2],
-    "cancer": [[[0.99, 0.01], [0.97, 0.03], [0.9, 0.1]], [[0.9, 0.1], [0.8, 0.2], [0.6, 0.4]]],
-    "xray": [[0.85, 0.15], [0.1, 0.9]],
-    "cough": [[[0.8, 0.2], [0.6, 0.4]], [[0.3, 0.7], [0.2, 0.8]]],  # [cancer, smoker, cough]
-}
-TRUTH = BayesianNetwork(EDGES, cardinalities=CARDS, cpts=TRUE_CPTS)
+TRUTH = cancer_network(CPTS)
 DATA = TRUTH.sample(400, key=jax.random.key(0))
 NAMES = {
     "smoker": ["no", "yes"],

@@ -7,7 +7,7 @@ from hmmlearn import hmm as hmmlearn_hmm
 
 from gen_jax.core.sharding import make_mesh, pad_and_shard
 from gen_jax.estimators.hmm import CategoricalHMM, GaussianHMM
-from gen_jax.estimators.hmm_base import _fit_jit
+from gen_jax.estimators.hmm_programs import fit_baum_welch
 from gen_jax.estimators.markov_chain import MarkovChain
 
 LENGTHS = [40, 25, 35]
@@ -125,7 +125,7 @@ def test_sharded_em_on_8_devices_equals_1_device():
         weights = np.ones(lengths.size, dtype)
         xs, ws = pad_and_shard(data["x"], weights, mesh)
         mask, _ = pad_and_shard(data["mask"], weights, mesh)
-        result = _fit_jit(em, {"x": xs, "mask": mask}, ws, np.asarray(0.0, dtype), max_iter=4)
+        result = fit_baum_welch(em, {"x": xs, "mask": mask}, ws, np.asarray(0.0, dtype), max_iter=4)
         results.append(jax.device_get(result))
     for one, eight in zip(jax.tree.leaves(results[0]), jax.tree.leaves(results[1]), strict=True):
         np.testing.assert_allclose(one, eight, rtol=1e-5, atol=1e-6)

@@ -4,8 +4,9 @@ Every fit compiles a JAX program, so the full check list takes minutes per estim
 the suite runs the checks of the scikit-learn API itself (``CHEAP_CHECKS``: cloning,
 parameters, tags, the unfitted errors), and ``GEN_JAX_SKLEARN_CHECKS=all`` runs them all.
 Each check an estimator cannot pass is listed, with the reason, in ``EXPECTED_FAILURES``.
-``BayesianNetwork`` and ``PCFG`` normalise their constructor arguments, so they are not
-scikit-learn estimators (see :mod:`gen_jax.estimators.base`) and are not checked.
+``BayesianNetwork`` and ``PCFG`` are scikit-learn estimators too (``clone`` and
+``set_params`` are tested in ``test_clone_bayesnet_pcfg.py``), but they take tables of named
+nodes and sentences, not the numeric arrays the checks generate, so they are not listed here.
 """
 
 import os
@@ -14,6 +15,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from gen_jax.estimators import (
+    GMMHMM,
     BernoulliRBM,
     CategoricalHMM,
     CategoricalMixture,
@@ -25,6 +27,7 @@ from gen_jax.estimators import (
     MarkovChain,
     NaiveBayes,
     PCFGAuthorshipClassifier,
+    PoissonHMM,
 )
 
 ESTIMATORS = [
@@ -35,10 +38,12 @@ ESTIMATORS = [
     FullyVisibleSigmoidBeliefNet(max_iter=5),
     GaussianHMM(2, n_iter=2),
     GaussianMixture(2, max_iter=20),
+    GMMHMM(2, 2, n_iter=2),
     LatentDirichletAllocation(2, max_iter=2),
     MarkovChain(2),
     NaiveBayes("gaussian"),
     PCFGAuthorshipClassifier(),
+    PoissonHMM(2, n_iter=2),
 ]
 
 CHEAP_CHECKS = {
@@ -108,6 +113,8 @@ _DOMAINS = {
     "CategoricalHMM": "takes integer symbols [n_samples, 1]: real-valued tables are refused",
     "MarkovChain": "takes integer state sequences: real-valued tables are refused",
     "GaussianHMM": "hmmlearn's fit(X, lengths): the checks' y is taken as sequence lengths",
+    "GMMHMM": "hmmlearn's fit(X, lengths): the checks' y is taken as sequence lengths",
+    "PoissonHMM": "models counts with hmmlearn's fit(X, lengths): real values and y are refused",
     "PCFGAuthorshipClassifier": "fits token sequences by author, fit(documents), not a table",
 }
 

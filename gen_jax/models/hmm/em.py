@@ -104,8 +104,9 @@ class CategoricalEmissions:
         vocabulary, so padding may hold any symbol)."""
         return jnp.log(params.probs).T[jnp.clip(x, 0, self.num_symbols - 1)]
 
-    def statistics(self, x: jax.Array, weighted_posteriors: jax.Array) -> dict:
-        """``counts [K, V]`` from ``x [M]`` and ``weighted_posteriors [M, K]``."""
+    def statistics(self, x: jax.Array, weighted_posteriors: jax.Array, params=None) -> dict:
+        """``counts [K, V]`` from ``x [M]`` and ``weighted_posteriors [M, K]`` (``params``,
+        the E-step's, are not needed)."""
         counts = jax.ops.segment_sum(
             weighted_posteriors, jnp.clip(x, 0, self.num_symbols - 1), self.num_symbols
         )
@@ -117,6 +118,10 @@ class CategoricalEmissions:
             return initial
         counts = jnp.maximum(stats["counts"] + self.prior - 1, 0)
         return CategoricalEmissionParams(probs=_fallback_rows(counts, initial.probs))
+
+    def sample(self, params: CategoricalEmissionParams, states: jax.Array, *, key: jax.Array):
+        """:func:`sample_categorical_emissions`."""
+        return sample_categorical_emissions(params, states, key=key)
 
 
 @struct.dataclass
@@ -152,8 +157,9 @@ class GaussianEmissions:
         log_densities = component_log_densities(mixture, flat, self.covariance_type)
         return log_densities.reshape(*x.shape[:-1], params.means.shape[0])
 
-    def statistics(self, x: jax.Array, weighted_posteriors: jax.Array) -> dict:
-        """``post [K]``, ``obs [K, D]`` and ``obs**2 [K, D]`` or ``obs*obs.T [K, D, D]``."""
+    def statistics(self, x: jax.Array, weighted_posteriors: jax.Array, params=None) -> dict:
+        """``post [K]``, ``obs [K, D]`` and ``obs**2 [K, D]`` or ``obs*obs.T [K, D, D]``
+        (``params``, the E-step's, are not needed)."""
         post = weighted_posteriors
         stats = {
             "post": jnp.sum(post, axis=0),
@@ -190,6 +196,10 @@ class GaussianEmissions:
             ),
         )
 
+    def sample(self, params: GaussianEmissionParams, states: jax.Array, *, key: jax.Array):
+        """:func:`sample_gaussian_emissions`."""
+        return sample_gaussian_emissions(params, states, self.covariance_type, key=key)
+
     def _covariances(self, stats, means, post):
         mean_diff = means - self.means_prior
         if self.covariance_type in ("diag", "spherical"):
@@ -223,7 +233,11 @@ class HiddenMarkovEM:
     A pytree: pass it to jitted functions as an argument (its arrays are traced).
 
     Attributes:
-        emissions: :class:`CategoricalEmissions` or :class:`GaussianEmissions`.
+        emissions: :class:`CategoricalEmissions`, :class:`GaussianEmissions`,
+            :class:`~gen_jax.models.hmm.mixture_emissions.GaussianMixtureEmissions` or
+            :class:`~gen_jax.models.hmm.poisson_emissions.PoissonEmissions`: each gives
+            ``log_likelihoods(params, x)``, ``statistics(x, weighted_posteriors, params)``,
+            ``m_step(stats, initial, learn)`` and ``sample(params, states, key=)``.
         initial: the parameters EM starts from (fixed parameters, structural zeros and
             the fallback of states without mass come from here).
         startprob_prior: Dirichlet concentration, broadcastable to ``[K]``.
@@ -249,11 +263,11 @@ class HiddenMarkovEM:
             params.start_probs, params.transition_matrix, log_likelihoods, data["mask"]
         )
 
-    def _emission_statistics(self, x, posteriors, weights):
+    def _emission_statistics(self, x, posteriors, weights, emission_params):
         num_sequences, num_steps, num_states = posteriors.shape
         weighted = (posteriors * weights[:, None, None]).reshape(-1, num_states)
         flat_x = x.reshape(num_sequences * num_steps, *x.shape[2:])
-        return self.emissions.statistics(flat_x, weighted)
+        return self.emissions.statistics(flat_x, weighted, emission_params)
 
     def e_step(self, params: HMMParams, data: dict, weights: jax.Array):
         """``(summed statistics, log p(y_n) [N])`` for padded sequences ``data``."""
@@ -262,13 +276,15 @@ class HiddenMarkovEM:
         stats = {
             "start": jnp.einsum("n,nk->k", weights, smoothed[:, 0]),
             "transitions": jnp.einsum("n,nij->ij", weights, posterior.expected_transitions),
-            "emission": self._emission_statistics(data["x"], smoothed, weights),
+            "emission": self._emission_statistics(data["x"], smoothed, weights, params.emission),
         }
         return stats, posterior.log_likelihood
 
     def labelled_statistics(self, data: dict, states: jax.Array, weights: jax.Array) -> dict:
         """The statistics of fully observed sequences (supervised maximum likelihood):
-        counts of first states, transitions and emissions, from ``states [N, T]``."""
+        counts of first states, transitions and emissions, from ``states [N, T]`` (emission
+        families with latent parts, as mixtures, take their responsibilities under
+        ``initial``)."""
         num_states = self.initial.start_probs.shape[0]
         mask = data["mask"].astype(weights.dtype)
         one_hot = jax.nn.one_hot(states, num_states, dtype=weights.dtype) * mask[..., None]
@@ -276,7 +292,9 @@ class HiddenMarkovEM:
         return {
             "start": jnp.einsum("n,nk->k", weights, one_hot[:, 0]),
             "transitions": jnp.einsum("n,nti,ntj->ij", weights, one_hot[:, :-1], one_hot_next),
-            "emission": self._emission_statistics(data["x"], one_hot, weights),
+            "emission": self._emission_statistics(
+                data["x"], one_hot, weights, self.initial.emission
+            ),
         }
 
     def m_step(self, stats: dict) -> HMMParams:

@@ -10,13 +10,10 @@ import pandas as pd
 import pytest
 
 from gen_jax.estimators.bayesnet import BayesianNetwork
-from gen_jax.models.bayesnet.search import (
-    LocalScore,
-    hill_climb_search,
-    markov_equivalent,
-    structure_score,
-    v_structures,
-)
+from gen_jax.models.bayesnet.equivalence import markov_equivalent, v_structures
+from gen_jax.models.bayesnet.scores import LocalScore, structure_score
+from gen_jax.models.bayesnet.search import hill_climb_search
+from tests.models.bayesnet.networks import CARDS, EDGES, STRONG_CPTS, cancer_network
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", FutureWarning)
@@ -25,22 +22,7 @@ with warnings.catch_warnings():
     from pgmpy.estimators import BIC, K2, BDeu, HillClimbSearch
 logging.getLogger("pgmpy").setLevel(logging.ERROR)
 
-EDGES = [
-    ("smoker", "cancer"),
-    ("pollution", "cancer"),
-    ("cancer", "xray"),
-    ("cancer", "cough"),
-    ("smoker", "cough"),
-]
-CARDS = {"smoker": 2, "pollution": 3, "cancer": 2, "xray": 2, "cough": 2}
-TRUE_CPTS = {
-    "smoker": [0.6, 0.4],
-    "pollution": [0.5, 0.3, 0.2],
-    "cancer": [[[0.95, 0.05], [0.85, 0.15], [0.7, 0.3]], [[0.7, 0.3], [0.5, 0.5], [0.3, 0.7]]],
-    "xray": [[0.85, 0.15], [0.1, 0.9]],
-    "cough": [[[0.8, 0.2], [0.5, 0.5]], [[0.3, 0.7], [0.1, 0.9]]],  # [cancer, smoker, cough]
-}
-TRUTH = BayesianNetwork(EDGES, cardinalities=CARDS, cpts=TRUE_CPTS)
+TRUTH = cancer_network(STRONG_CPTS)
 DATA = TRUTH.sample(3000, key=jax.random.key(0))
 FRAME = pd.DataFrame(
     {node: np.char.add("s", DATA[:, j].astype(str)) for j, node in enumerate(CARDS)}
