@@ -51,9 +51,11 @@ from gen_jax.estimators import (
     FullyVisibleSigmoidBeliefNet,
     GaussianHMM,
     GaussianMixture,
+    GMMHMM,
     LatentDirichletAllocation,
     MarkovChain,
     NaiveBayes,
+    PoissonHMM,
 )
 
 # --- eval: sample quality and likelihoods ----------------------------------------------------
@@ -75,9 +77,11 @@ __all__ = [
     "FullyVisibleSigmoidBeliefNet",
     "GaussianHMM",
     "GaussianMixture",
+    "GMMHMM",
     "Hook",
     "LatentDirichletAllocation",
     "MarkovChain",
+    "PoissonHMM",
     "NaiveBayes",
     "NonFiniteError",
     "Player",

@@ -16,6 +16,7 @@ from gen_jax.core.record import record_fit
 from gen_jax.data import pydoc_topics_text
 from gen_jax.estimators.hmm import CategoricalHMM
 from gen_jax.viz import write_report
+from gen_jax.viz.text import save_text_panel
 
 OTHER = "\N{REPLACEMENT CHARACTER}"
 
@@ -111,9 +112,7 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
 
 def _plot_text(path, text: str, width: int = 100) -> Path:
     lines = [text[i : i + width] for i in range(0, len(text), width)]
-    figure = Figure(figsize=(11, 0.25 * len(lines) + 0.5))
-    figure.text(0.01, 0.98, "\n".join(lines), family="monospace", fontsize=8, va="top")
-    return save_figure_png(path, figure)
+    return save_text_panel(path, lines, width_inches=11, font_size=8)
 
 
 def _plot_states(path, emissionprob: np.ndarray, alphabet: list[str], top: int = 8) -> Path:

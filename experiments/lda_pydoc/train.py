@@ -16,6 +16,7 @@ from gen_jax.core.record import record_fit
 from gen_jax.data.bag_of_words import bag_of_words, pydoc_documents
 from gen_jax.estimators.lda import LatentDirichletAllocation
 from gen_jax.viz import write_report
+from gen_jax.viz.text import save_text_panel
 
 
 def _fit(config: ConfigDict, num_topics: int, counts, key) -> LatentDirichletAllocation:
@@ -23,15 +24,6 @@ def _fit(config: ConfigDict, num_topics: int, counts, key) -> LatentDirichletAll
     return LatentDirichletAllocation(
         **options, max_iter=config.run.num_steps, random_state=config.run.seed
     ).fit(counts, key=key)
-
-
-def _text_figure(path: Path, title: str, lines: list[str]) -> Path:
-    figure = Figure(figsize=(9.5, 0.17 * len(lines) + 0.5), layout="constrained")
-    axis = figure.add_subplot()
-    axis.axis("off")
-    axis.set_title(title, fontsize=11, loc="left")
-    axis.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=9)
-    return save_figure_png(path, figure)
 
 
 def _perplexity_figure(path: Path, ks, series: dict, best: int, title: str) -> Path:
@@ -144,8 +136,8 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             ),
         ),
         f"Top {num_top_words} words of each topic and its UMass coherence "
-        "(sum over word pairs; closer to 0 is more coherent)": _text_figure(
-            workdir / "top_words.png", f"K = {num_topics} topics", topic_lines
+        "(sum over word pairs; closer to 0 is more coherent)": save_text_panel(
+            workdir / "top_words.png", topic_lines, title=f"K = {num_topics} topics", font_size=9
         ),
         "Training curve: the evidence lower bound per document entering each VB iteration "
         "(never decreases)": _bound_figure(workdir / "bound.png", lda.bound_history_, num_topics),
@@ -165,8 +157,11 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     lines += textwrap.wrap(_as_words(original, words), 100)[:12]
     lines += ["", "generated document: same length, words drawn from that topic mixture:"]
     lines += textwrap.wrap(_as_words(similar, words), 100)[:12]
-    images["A generated document similar to a held-out one"] = _text_figure(
-        workdir / "samples" / "similar_document.png", "Generation of a similar document", lines
+    images["A generated document similar to a held-out one"] = save_text_panel(
+        workdir / "samples" / "similar_document.png",
+        lines,
+        title="Generation of a similar document",
+        font_size=9,
     )
 
     final = {

@@ -9,11 +9,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-from matplotlib.figure import Figure
 from ml_collections import ConfigDict
 
 from gen_jax.algorithms.question_generation import make_question_generation_step
-from gen_jax.core.atomic import save_figure_png
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator
 from gen_jax.data.question_answering import (
@@ -26,6 +24,7 @@ from gen_jax.data.question_answering import (
 )
 from gen_jax.models.sequence import QuestionGenerator, greedy_questions
 from gen_jax.viz import write_report
+from gen_jax.viz.text import save_text_panel
 
 ENCODER_INPUTS = ("document", "document_length", "answer_mask", "answer_length")
 
@@ -102,16 +101,6 @@ def example_lines(examples, arrays, tags, questions, vocabulary, num_shown) -> l
     return lines
 
 
-def save_text_figure(path: Path, title: str, lines: list[str]) -> Path:
-    """``lines`` of monospaced text as a PNG."""
-    figure = Figure(figsize=(11, 0.19 * len(lines) + 0.6), layout="constrained")
-    axis = figure.add_subplot()
-    axis.axis("off")
-    axis.set_title(title, fontsize=11, loc="left")
-    axis.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=8)
-    return save_figure_png(path, figure)
-
-
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
     """Train, tag and ask; returns the final metrics."""
     workdir = Path(workdir)
@@ -168,10 +157,12 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         held_out_examples, held_out_arrays, tags, questions, vocabulary, evaluation.num_shown
     )
     (workdir / "questions.txt").write_text("\n".join(lines) + "\n")
-    save_text_figure(
+    save_text_panel(
         workdir / "samples" / "questions.png",
-        "Held-out documents: [tagged tokens] and questions",
         lines,
+        title="Held-out documents: [tagged tokens] and questions",
+        width_inches=11,
+        font_size=8,
     )
     final = {
         "train_loss": float(result.metrics["loss"]),

@@ -33,6 +33,7 @@ from gen_jax.models.sequence import (
     ngram_cross_entropy,
 )
 from gen_jax.viz import write_report
+from gen_jax.viz.text import save_text_panel
 
 AESOP_VOCABULARY_SIZE = 4169
 AESOP_NUM_WINDOWS = 50_416
@@ -91,16 +92,6 @@ def detokenize(words: list[str]) -> str:
     for mark in ".,;:!?)":
         text = text.replace(f" {mark}", mark)
     return text
-
-
-def save_text_figure(path: Path, title: str, lines: list[str]) -> Path:
-    """``lines`` of monospaced text as a PNG."""
-    figure = Figure(figsize=(10, 0.19 * len(lines) + 0.6), layout="constrained")
-    axis = figure.add_subplot()
-    axis.axis("off")
-    axis.set_title(title, fontsize=11, loc="left")
-    axis.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=8.5)
-    return save_figure_png(path, figure)
 
 
 def save_variant_curves(path: Path, curves: dict[str, list[tuple[int, float]]]) -> Path:
@@ -194,10 +185,10 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
         return lines
 
     def evaluate_and_sample(done: int, state) -> dict[str, float]:
-        save_text_figure(
+        save_text_panel(
             workdir / "samples" / f"step_{done:07d}.png",
-            f"Samples after {done} steps (seed text: {evaluation.seed_text!r})",
             draw_samples(state.params),
+            title=f"Samples after {done} steps (seed text: {evaluation.seed_text!r})",
         )
         nats = held_out_loss(state.params)
         return {"held_out_nats_per_word": nats, "held_out_perplexity": math.exp(nats)}
@@ -220,8 +211,10 @@ def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:
             vocabulary.decode(np.asarray(next_ids)), np.asarray(probabilities), strict=True
         )
     ]
-    save_text_figure(
-        workdir / "next_words.png", f"Most likely next words after {evaluation.seed_text!r}", table
+    save_text_panel(
+        workdir / "next_words.png",
+        table,
+        title=f"Most likely next words after {evaluation.seed_text!r}",
     )
     (workdir / "next_words.txt").write_text("\n".join(table) + "\n")
     scored_stream = held_out_ids[window - 1 : len(held_out) + window]  # the LSTM's targets

@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from matplotlib.figure import Figure
 from ml_collections import ConfigDict
 
 from gen_jax.algorithms.transformer import gpt_adamw, make_sequence_to_sequence_step
-from gen_jax.core.atomic import save_figure_png
 from gen_jax.core.loop import Hook, fit
 from gen_jax.data import ArraySource, BatchIterator
 from gen_jax.data.sequence_tasks import (
@@ -21,6 +19,7 @@ from gen_jax.data.sequence_tasks import (
 )
 from gen_jax.models.transformers import EncoderDecoderTransformer, greedy_decode
 from gen_jax.viz import write_report
+from gen_jax.viz.text import save_text_panel
 
 
 def task_data(data: ConfigDict, num_examples: int, seed: int) -> dict[str, np.ndarray]:
@@ -47,9 +46,7 @@ def save_examples(path: Path, test: dict[str, np.ndarray], decoded: np.ndarray) 
     for source, target, output in zip(test["source"], test["target"], decoded, strict=True):
         mark = "ok" if np.array_equal(target, output) else "WRONG"
         lines.append(f"{as_text(source)} -> {as_text(target)}   {as_text(output)}  {mark}")
-    figure = Figure(figsize=(8, 0.25 * len(lines) + 0.4))
-    figure.text(0.01, 0.99, "\n".join(lines), family="monospace", fontsize=9, va="top")
-    return save_figure_png(path, figure)
+    return save_text_panel(path, lines, width_inches=8, font_size=9)
 
 
 def train(config: ConfigDict, workdir: str | Path) -> dict[str, float]:

@@ -18,8 +18,10 @@ from gen_jax.viz.latent_tools import (
 from gen_jax.viz.mixture import save_criterion_curve, save_mixture_plot
 from gen_jax.viz.novelty import save_nearest_neighbours
 from gen_jax.viz.report import write_index, write_report
+from gen_jax.viz.text import save_text_panel
 
 __all__ = [
+    "save_text_panel",
     "add_attribute",
     "attribute_vector",
     "image_grid",
